@@ -1,0 +1,36 @@
+"""tinyreg: a small, fast, honest deep-learning framework for learning regularization."""
+
+from . import functional
+from .gradcheck import GradcheckError, gradcheck
+from .random import manual_seed
+from .tensor import (
+    Tensor,
+    concatenate,
+    is_grad_enabled,
+    matmul,
+    no_grad,
+    ones,
+    randn,
+    stack,
+    tensor,
+    zeros,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GradcheckError",
+    "Tensor",
+    "concatenate",
+    "functional",
+    "gradcheck",
+    "is_grad_enabled",
+    "manual_seed",
+    "matmul",
+    "no_grad",
+    "ones",
+    "randn",
+    "stack",
+    "tensor",
+    "zeros",
+]

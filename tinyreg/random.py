@@ -1,0 +1,34 @@
+"""The global random state that `tinyreg.manual_seed` controls.
+
+Two kinds of randomness draw from it: a NumPy `Generator` (weight init, shuffling, `randn`), and
+counter-based streams for the kernels (dropout masks, augmentation parameters), where a value is a
+pure function of (seed, stream number, element index) and so is the same on any thread count and
+on the GPU. Each call that needs a fresh stream takes the next stream number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_seed = int(np.random.SeedSequence().entropy % 2**63)
+_generator = np.random.default_rng(_seed)
+_stream = 0
+
+
+def manual_seed(seed: int) -> None:
+    """Seed everything tinyreg draws at random, so a CPU run reproduces bit for bit."""
+    global _seed, _generator, _stream
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
+        raise ValueError(f"manual_seed: seed must be an integer in [0, 2**63), got {seed!r}")
+    _seed, _generator, _stream = int(seed), np.random.default_rng(int(seed)), 0
+
+
+def generator() -> np.random.Generator:
+    return _generator
+
+
+def next_stream() -> tuple[int, int]:
+    """(seed, stream number) for one counter-based draw; each call gets a new stream."""
+    global _stream
+    _stream += 1
+    return _seed, _stream

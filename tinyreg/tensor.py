@@ -1,0 +1,515 @@
+"""Tensor and reverse-mode automatic differentiation.
+
+A `Tensor` wraps a NumPy array. Every op computes its result eagerly and, when gradients are
+wanted, records its parents and a `backward` closure that maps the gradient of the result to the
+gradients of the parents (the vector-Jacobian product). Each op's backward sits right next to its
+forward, so the chain rule of every op fits on one screen.
+
+`Tensor.backward` walks the recorded graph once in reverse topological order (iteratively, so a
+chain of 10,000 ops does not hit Python's recursion limit), reduces broadcast gradients back to
+each parent's shape in one place (`unbroadcast`), and accumulates into the `.grad` of leaf tensors
+across calls until they are cleared (as PyTorch does). Intermediate tensors keep no `.grad`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import random as _random
+
+_grad_enabled = True
+
+Backward = Callable[[np.ndarray], tuple]
+
+
+class no_grad:
+    """Context manager (and decorator) that records no graph: ops inside return constants."""
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self._previous
+
+    def __call__(self, fn: Callable) -> Callable:
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return fn(*args, **kwargs)
+
+        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+        return wrapper
+
+
+def is_grad_enabled() -> bool:
+    return _grad_enabled
+
+
+def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """float32 by default for floating data; float64, integer and bool arrays keep their dtype."""
+    if isinstance(data, Tensor):
+        data = data.data
+    array = np.asarray(data, dtype=dtype)
+    if dtype is None and array.dtype == np.float64 and not isinstance(data, np.ndarray | np.generic):
+        array = array.astype(np.float32)  # Python floats and lists become float32
+    elif dtype is None and array.dtype.kind == "f" and array.dtype not in (np.float32, np.float64):
+        array = array.astype(np.float32)
+    return array if array.flags.c_contiguous else array.copy()
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum `grad` over the axes along which an input of `shape` was broadcast."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1
+    )
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def _shape_error(op: str, a: np.ndarray, b: np.ndarray) -> ValueError:
+    return ValueError(f"{op}: shapes {a.shape} and {b.shape} are not compatible")
+
+
+class Tensor:
+    """An n-dimensional array that can record the ops applied to it for `backward`.
+
+    `data` is the NumPy array; `grad` the accumulated gradient of a leaf (a NumPy array of the
+    same shape and dtype, or None); `requires_grad` whether gradients flow to it.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_grad_owned")
+    __array_ufunc__ = None  # make NumPy defer to our reflected operators (array * tensor)
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None):
+        self.data = _as_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"requires_grad=True needs a floating-point tensor, got dtype {self.data.dtype}"
+            )
+        self.requires_grad = requires_grad
+        self.grad = None
+        self._parents: tuple = ()
+        self._backward: Backward | None = None
+        self._grad_owned = False
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        return f"tensor({np.array2string(self.data, precision=4)}{grad})"
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self) -> float:
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        return Tensor(self.data)
+
+    def astype(self, dtype: Any) -> Tensor:
+        source = self
+        return _result(self.data.astype(dtype), (self,), lambda g: (g.astype(source.dtype),))
+
+    def writable_grad(self) -> np.ndarray:
+        """The leaf's gradient as an array this tensor owns, for kernels that add in place."""
+        if self.grad is None:
+            self.grad = np.zeros_like(self.data)
+        elif not self._grad_owned:
+            self.grad = self.grad.copy()
+        self._grad_owned = True
+        return self.grad
+
+    # ----------------------------------------------------------------- backward
+    def backward(self, grad: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) * grad into the `.grad` of every leaf that requires grad."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad (no tensor in its graph has "
+                "requires_grad=True, or it was computed under no_grad)"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: grad can be implicitly created only for a scalar output, got "
+                    f"shape {self.shape}; pass grad= of that shape"
+                )
+            grad = np.ones_like(self.data)
+        else:
+            grad = _as_array(grad, self.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(f"backward: grad has shape {grad.shape}, expected {self.shape}")
+        pending = {id(self): (grad, False)}  # id -> (gradient, owned by the engine?)
+        for node in _topological_order(self):
+            entry = pending.pop(id(node), None)
+            if entry is None:  # only reached through ops that wrote its gradient themselves
+                continue
+            g, owned = entry
+            if node._backward is None:
+                _accumulate_leaf(node, g, owned)
+                continue
+            for parent, pg in zip(node._parents, node._backward(g), strict=True):
+                if pg is None or not parent.requires_grad:
+                    continue
+                if pg.shape != parent.data.shape:
+                    pg = unbroadcast(pg, parent.data.shape)
+                if pg.dtype != parent.data.dtype:
+                    pg = pg.astype(parent.data.dtype)
+                key = id(parent)
+                if key in pending:
+                    pending[key] = (pending[key][0] + pg, True)
+                else:  # a fresh array the closure made is ours; g itself or a view is not
+                    pending[key] = (pg, pg is not g and pg.flags.owndata)
+
+    # ----------------------------------------------------------------- arithmetic
+    def __add__(self, other: Any) -> Tensor:
+        b = _operand(other)
+        try:
+            out = self.data + b
+        except ValueError:
+            raise _shape_error("add", self.data, np.asarray(b)) from None
+        return _result(out, (self, other), lambda g: (g, g))
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Tensor:
+        b = _operand(other)
+        try:
+            out = self.data - b
+        except ValueError:
+            raise _shape_error("sub", self.data, np.asarray(b)) from None
+        return _result(out, (self, other), lambda g: (g, -g))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _result(_operand(other) - self.data, (self,), lambda g: (-g,))
+
+    def __mul__(self, other: Any) -> Tensor:
+        a, b = self.data, _operand(other)
+        try:
+            out = a * b
+        except ValueError:
+            raise _shape_error("mul", a, np.asarray(b)) from None
+        need_a, need_b = self.requires_grad, isinstance(other, Tensor) and other.requires_grad
+        return _result(
+            out, (self, other), lambda g: (g * b if need_a else None, g * a if need_b else None)
+        )
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Tensor:
+        a, b = self.data, _operand(other)
+        try:
+            out = a / b
+        except ValueError:
+            raise _shape_error("div", a, np.asarray(b)) from None
+        return _result(out, (self, other), lambda g: (g / b, -g * out / b))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        a = self.data
+        out = _operand(other) / a
+        return _result(out, (self,), lambda g: (-g * out / a,))
+
+    def __neg__(self) -> Tensor:
+        return _result(-self.data, (self,), lambda g: (-g,))
+
+    def __pow__(self, exponent: float) -> Tensor:
+        """x ** c for a scalar c; d/dx = c * x ** (c - 1)."""
+        if isinstance(exponent, Tensor) or np.ndim(exponent) != 0:
+            raise TypeError(f"pow: exponent must be a scalar, got {type(exponent).__name__}")
+        a = self.data
+        return _result(a**exponent, (self,), lambda g: (g * exponent * a ** (exponent - 1),))
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return matmul(_wrap(other), self)
+
+    # ----------------------------------------------------------------- reductions
+    def sum(self, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
+        shape = self.shape
+
+        def backward(g):
+            if axis is not None and not keepdims:
+                g = np.expand_dims(g, axis)
+            return (np.broadcast_to(g, shape),)
+
+        return _result(np.asarray(self.data.sum(axis=axis, keepdims=keepdims)), (self,), backward)
+
+    def mean(self, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
+        axes = range(self.ndim) if axis is None else np.atleast_1d(axis)
+        count = int(np.prod([self.shape[i] for i in axes]))
+        return self.sum(axis, keepdims) * (1.0 / count if count else float("nan"))
+
+    def max(self, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
+        """Maximum; the gradient is shared equally among tied maxima (as torch.amax)."""
+        a = self.data
+        top = a.max(axis=axis, keepdims=True)
+
+        def backward(g):
+            if axis is not None and not keepdims:
+                g = np.expand_dims(g, axis)
+            hit = a == top
+            return (hit * (g / hit.sum(axis=axis, keepdims=True)),)
+
+        out = top if keepdims else np.asarray(a.max(axis=axis))
+        return _result(out, (self,), backward)
+
+    # ----------------------------------------------------------------- shape
+    def reshape(self, *shape: int) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        original = self.shape
+        return _result(self.data.reshape(shape), (self,), lambda g: (g.reshape(original),))
+
+    def transpose(self, *axes: int) -> Tensor:
+        if len(axes) == 1 and isinstance(axes[0], tuple | list):
+            axes = tuple(axes[0])
+        axes = axes or tuple(reversed(range(self.ndim)))
+        inverse = tuple(np.argsort(axes))
+        return _result(self.data.transpose(axes), (self,), lambda g: (g.transpose(inverse),))
+
+    @property
+    def T(self) -> Tensor:
+        return self.transpose()
+
+    def __getitem__(self, index: Any) -> Tensor:
+        if isinstance(index, Tensor):
+            index = index.data
+        elif isinstance(index, tuple):
+            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        a = self.data
+
+        def backward(g):
+            full = np.zeros_like(a)
+            if _is_basic_index(index):
+                full[index] = g
+            else:
+                np.add.at(full, index, g)
+            return (full,)
+
+        return _result(a[index], (self,), backward)
+
+    # ----------------------------------------------------------------- elementwise
+    def exp(self) -> Tensor:
+        out = np.exp(self.data)
+        return _result(out, (self,), lambda g: (g * out,))
+
+    def log(self) -> Tensor:
+        a = self.data
+        return _result(np.log(a), (self,), lambda g: (g / a,))
+
+    def sqrt(self) -> Tensor:
+        out = np.sqrt(self.data)
+        return _result(out, (self,), lambda g: (g / (2 * out),))
+
+    def abs(self) -> Tensor:
+        """|x|; the gradient is sign(x), with sign(0) = 0."""
+        a = self.data
+        return _result(np.abs(a), (self,), lambda g: (g * np.sign(a),))
+
+    def relu(self) -> Tensor:
+        """max(x, 0); the gradient is 1 where x > 0, else 0."""
+        positive = self.data > 0
+        return _result(self.data * positive, (self,), lambda g: (g * positive,))
+
+    def tanh(self) -> Tensor:
+        out = np.tanh(self.data)
+        return _result(out, (self,), lambda g: (g * (1 - out * out),))
+
+    def sigmoid(self) -> Tensor:
+        """1 / (1 + exp(-x)), computed without overflow for large |x|."""
+        a = self.data
+        e = np.exp(-np.abs(a))
+        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        return _result(out, (self,), lambda g: (g * out * (1 - out),))
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        shifted = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
+        out = shifted / shifted.sum(axis=axis, keepdims=True)
+        return _result(
+            out, (self,), lambda g: (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+        )
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """x - logsumexp(x), with the maximum subtracted first so large logits stay finite."""
+        shifted = self.data - self.data.max(axis=axis, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        return _result(
+            out, (self,), lambda g: (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
+        )
+
+    def clip(self, low: float | None, high: float | None) -> Tensor:
+        """Clamp to [low, high]; the gradient passes where low <= x <= high (as torch.clamp)."""
+        a = self.data
+        inside = np.ones(a.shape, dtype=bool)
+        if low is not None:
+            inside &= a >= low
+        if high is not None:
+            inside &= a <= high
+        return _result(np.clip(a, low, high), (self,), lambda g: (g * inside,))
+
+
+# --------------------------------------------------------------------- graph helpers
+def _operand(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _wrap(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _result(data: np.ndarray, parents: tuple, backward: Backward) -> Tensor:
+    """Make the output tensor of an op, recording the graph only when a parent needs grad."""
+    out = Tensor.__new__(Tensor)
+    out.data = data
+    out.grad = None
+    out._grad_owned = False
+    if _grad_enabled and any(isinstance(p, Tensor) and p.requires_grad for p in parents):
+        out.requires_grad = True
+        out._parents = tuple(p if isinstance(p, Tensor) else _CONSTANT for p in parents)
+        out._backward = backward
+    else:
+        out.requires_grad = False
+        out._parents = ()
+        out._backward = None
+    return out
+
+
+_CONSTANT = Tensor(0.0)  # stands in for a non-tensor operand in a recorded graph
+
+
+def _topological_order(root: Tensor) -> list:
+    """Nodes that require grad, each after every node that depends on it (iterative DFS)."""
+    order, visited, stack = [], set(), [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent.requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def _accumulate_leaf(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
+    if not isinstance(g, np.ndarray):  # NumPy returns scalars from 0-d arithmetic
+        g, owned = np.asarray(g), True
+    if leaf.grad is None:
+        leaf.grad, leaf._grad_owned = g, owned
+    elif leaf._grad_owned:
+        leaf.grad += g
+    else:
+        leaf.grad, leaf._grad_owned = leaf.grad + g, True
+
+
+def _is_basic_index(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, int | slice | type(None) | type(Ellipsis)) for i in parts)
+
+
+# --------------------------------------------------------------------- free functions
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """a @ b for 1-D, 2-D and batched operands (NumPy's rules); dA = dY @ B^T, dB = A^T @ dY."""
+    a, b = _wrap(a), _wrap(b)
+    x, w = a.data, b.data
+    try:
+        out = x @ w
+    except ValueError:
+        raise _shape_error("matmul", x, w) from None
+
+    def backward(g):
+        if x.ndim == 1 and w.ndim == 1:  # inner product
+            return g * w, g * x
+        x2 = x[None, :] if x.ndim == 1 else x
+        w2 = w[:, None] if w.ndim == 1 else w
+        if x.ndim == 1:
+            g = np.expand_dims(g, -2)
+        if w.ndim == 1:
+            g = np.expand_dims(g, -1)
+        gx = g @ np.swapaxes(w2, -1, -2) if a.requires_grad else None
+        gw = np.swapaxes(x2, -1, -2) @ g if b.requires_grad else None
+        if gx is not None and x.ndim == 1:
+            gx = gx[..., 0, :]
+        if gw is not None and w.ndim == 1:
+            gw = gw[..., 0]
+        return gx, gw
+
+    return _result(out, (a, b), backward)
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    tensors = [_wrap(t) for t in tensors]
+    out = np.concatenate([t.data for t in tensors], axis=axis)
+    splits = np.cumsum([t.shape[axis] for t in tensors])[:-1]
+    return _result(out, tuple(tensors), lambda g: tuple(np.split(g, splits, axis=axis)))
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    tensors = [_wrap(t) for t in tensors]
+    out = np.stack([t.data for t in tensors], axis=axis)
+    return _result(
+        out, tuple(tensors), lambda g: tuple(np.moveaxis(g, axis, 0)[i] for i in range(len(tensors)))
+    )
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: str = "cpu") -> Tensor:
+    """A new leaf tensor: float32 for Python floats and float lists, float64 kept if given."""
+    if device != "cpu":
+        raise ValueError(
+            f"device={device!r}: only 'cpu' tensors are supported in this version "
+            "(GPU tensors need CuPy and arrive with tinyreg's CUDA backend)"
+        )
+    source = data.data if isinstance(data, Tensor) else data
+    out = Tensor(source, requires_grad, dtype)
+    if isinstance(source, np.ndarray) and np.may_share_memory(out.data, source):
+        out.data = out.data.copy()  # like torch.tensor, never alias the caller's array
+    return out
+
+
+def zeros(*shape: int, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros(shape, dtype=dtype), requires_grad)
+
+
+def ones(*shape: int, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones(shape, dtype=dtype), requires_grad)
+
+
+def randn(*shape: int, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from the generator seeded by `tinyreg.manual_seed`."""
+    return Tensor(_random.generator().standard_normal(shape, dtype=dtype), requires_grad)
