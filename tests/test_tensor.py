@@ -35,7 +35,8 @@ BINARY = {
 def test_binary_op_broadcast_gradcheck(name, shapes, seed):
     op, reference = BINARY[name]
     rng = np.random.default_rng(seed)
-    a, b = np.asarray(rng.standard_normal(shapes.input_shapes[0])), positive(rng, shapes.input_shapes[1])
+    shape_a, shape_b = shapes.input_shapes
+    a, b = np.asarray(rng.standard_normal(shape_a)), positive(rng, shape_b)
     assert tr.gradcheck(op, [a, b])
     out = op(tr.tensor(a), tr.tensor(b))
     np.testing.assert_allclose(out.data, reference(a, b))
@@ -164,8 +165,16 @@ def test_max_shares_gradient_between_ties():
 # ------------------------------------------------------------------ matmul
 @pytest.mark.parametrize(
     "shape_a,shape_b",
-    [((3, 4), (4, 2)), ((2, 3, 4), (4, 5)), ((2, 3, 4), (2, 4, 5)), ((1, 3, 4), (2, 4, 2)),
-     ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4,))],
+    [
+        ((3, 4), (4, 2)),
+        ((2, 3, 4), (4, 5)),
+        ((2, 3, 4), (2, 4, 5)),
+        ((1, 3, 4), (2, 4, 2)),
+        ((4,), (4, 3)),
+        ((3, 4), (4,)),
+        ((4,), (4,)),
+        ((2, 3, 4), (4,)),
+    ],
 )
 def test_matmul(shape_a, shape_b):
     rng = np.random.default_rng(4)
@@ -192,8 +201,14 @@ def test_reshape_transpose():
 
 @pytest.mark.parametrize(
     "index",
-    [1, (slice(None), 2), (Ellipsis, slice(1, 3)), (0, None, slice(None, None, -1)),
-     np.array([0, 1, 1]), (np.array([0, 1]), np.array([2, 0]))],
+    [
+        1,
+        (slice(None), 2),
+        (Ellipsis, slice(1, 3)),
+        (0, None, slice(None, None, -1)),
+        np.array([0, 1, 1]),
+        (np.array([0, 1]), np.array([2, 0])),
+    ],
 )
 def test_indexing(index):
     x = np.random.default_rng(6).standard_normal((2, 3, 4))
@@ -227,8 +242,8 @@ def test_cross_entropy_matches_numpy_and_gradcheck():
     np.testing.assert_allclose(
         F.cross_entropy(tr.tensor(z), y, reduction="sum").item(), -logp[range(5), y].sum()
     )
-    for reduction in ("mean", "sum"):
-        assert tr.gradcheck(lambda t: F.cross_entropy(t, y, reduction=reduction), [z])
+    assert tr.gradcheck(lambda t: F.cross_entropy(t, y), [z])
+    assert tr.gradcheck(lambda t: F.cross_entropy(t, y, reduction="sum"), [z])
 
 
 def test_cross_entropy_finite_for_huge_logits():

@@ -55,10 +55,10 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     array = np.asarray(data, dtype=dtype)
-    if dtype is None and array.dtype == np.float64 and not isinstance(data, np.ndarray | np.generic):
-        array = array.astype(np.float32)  # Python floats and lists become float32
-    elif dtype is None and array.dtype.kind == "f" and array.dtype not in (np.float32, np.float64):
-        array = array.astype(np.float32)
+    if dtype is None and array.dtype.kind == "f":
+        from_python = not isinstance(data, np.ndarray | np.generic)
+        if array.dtype not in (np.float32, np.float64) or from_python:
+            array = array.astype(np.float32)  # Python floats, lists and float16 become float32
     return array if array.flags.c_contiguous else array.copy()
 
 
@@ -364,9 +364,7 @@ class Tensor:
         """x - logsumexp(x), with the maximum subtracted first so large logits stay finite."""
         shifted = self.data - self.data.max(axis=axis, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        return _result(
-            out, (self,), lambda g: (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
-        )
+        return _result(out, (self,), lambda g: (g - np.exp(out) * g.sum(axis=axis, keepdims=True),))
 
     def clip(self, low: float | None, high: float | None) -> Tensor:
         """Clamp to [low, high]; the gradient passes where low <= x <= high (as torch.clamp)."""
@@ -483,12 +481,13 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     tensors = [_wrap(t) for t in tensors]
     out = np.stack([t.data for t in tensors], axis=axis)
-    return _result(
-        out, tuple(tensors), lambda g: tuple(np.moveaxis(g, axis, 0)[i] for i in range(len(tensors)))
-    )
+    count = len(tensors)
+    return _result(out, tuple(tensors), lambda g: tuple(np.moveaxis(g, axis, 0)[:count]))
 
 
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: str = "cpu") -> Tensor:
+def tensor(
+    data: Any, requires_grad: bool = False, dtype: Any = None, device: str = "cpu"
+) -> Tensor:
     """A new leaf tensor: float32 for Python floats and float lists, float64 kept if given."""
     if device != "cpu":
         raise ValueError(
