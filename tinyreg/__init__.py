@@ -1,6 +1,6 @@
 """tinyreg: a small, fast, honest deep-learning framework for learning regularization."""
 
-from . import functional
+from . import functional, kernels, nn, optim, reg
 from .gradcheck import GradcheckError, gradcheck
 from .random import manual_seed
 from .tensor import (
@@ -23,6 +23,10 @@ __all__ = [
     "Tensor",
     "concatenate",
     "functional",
+    "kernels",
+    "nn",
+    "optim",
+    "reg",
     "gradcheck",
     "is_grad_enabled",
     "manual_seed",

@@ -122,3 +122,21 @@ def binary_cross_entropy_with_logits(
         return ((probability - t) * (g * scale),)
 
     return _result(np.asarray(losses.sum() * scale, dtype=x.dtype), (logits,), backward)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ weight + bias as one op: dx = g @ weight^T, dweight = x^T @ g, dbias = sum_rows(g)."""
+    x = _wrap(x)
+    a, w = x.data, weight.data
+    if a.ndim != 2 or a.shape[1] != w.shape[0]:
+        raise ValueError(f"linear: input shape {a.shape} does not match weight shape {w.shape}")
+    out = a @ w
+    if bias is not None:
+        out += bias.data
+
+    def backward(g):
+        gx = g @ w.T if x.requires_grad else None
+        gw = a.T @ g if weight.requires_grad else None
+        return gx, gw, (g.sum(axis=0) if bias is not None else None)
+
+    return _result(out, (x, weight, bias if bias is not None else x), backward)

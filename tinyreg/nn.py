@@ -1,0 +1,219 @@
+"""Modules: a small, PyTorch-shaped layer system.
+
+A `Module` finds its parameters, buffers and sub-modules by looking at its attributes, so a layer
+is a class with a `forward` and nothing to register. `Sequential(a, b, c)` chains modules; its
+state-dict keys are `"0.weight"`, `"1.running_mean"`, ... as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from . import functional as F
+from . import random as _random
+from .tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A leaf tensor that requires grad. `regularize` marks it for the default penalty (Dense
+    weights are marked; biases and BatchNorm parameters are not, as in the seed)."""
+
+    __slots__ = ("regularize",)
+
+    def __init__(self, data: Any, regularize: bool = False):
+        super().__init__(data, requires_grad=True)
+        self.regularize = regularize
+
+
+class Module:
+    """Base class: `forward` computes; parameters, buffers and children are found by attribute."""
+
+    _buffer_names: tuple = ()  # attributes holding NumPy arrays saved in the state dict
+
+    def __init__(self) -> None:
+        self.training = True
+
+    def forward(self, *args: Any) -> Tensor:
+        raise NotImplementedError
+
+    def __call__(self, *args: Any) -> Tensor:
+        return self.forward(*args)
+
+    # ----------------------------------------------------------------- traversal
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+
+    def children(self) -> list[Module]:
+        return [child for _, child in self.named_children()]
+
+    def modules(self) -> Iterator[Module]:
+        yield self
+        for child in self.children():
+            yield from child.modules()
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        for name, value in vars(self).items():
+            if isinstance(value, Parameter):
+                yield prefix + name, value
+        for name, child in self.named_children():
+            yield from child.named_parameters(f"{prefix}{name}.")
+
+    def parameters(self) -> list[Parameter]:
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        for name in self._buffer_names:
+            if getattr(self, name, None) is not None:
+                yield prefix + name, getattr(self, name)
+        for name, child in self.named_children():
+            yield from child.named_buffers(f"{prefix}{name}.")
+
+    # ----------------------------------------------------------------- modes and dtype
+    def train(self, mode: bool = True) -> Module:
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = None
+
+    def to(self, dtype: Any) -> Module:
+        """Convert parameters and buffers to `dtype` (e.g. np.float64 for gradcheck), in place."""
+        for module in self.modules():
+            for value in vars(module).values():
+                if isinstance(value, Parameter):
+                    value.data, value.grad = value.data.astype(dtype), None
+            for name in module._buffer_names:
+                buffer = getattr(module, name, None)
+                if buffer is not None and buffer.dtype.kind == "f":
+                    setattr(module, name, buffer.astype(dtype))
+        return self
+
+    # ----------------------------------------------------------------- state
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter and buffer, keyed by dotted name."""
+        state = {name: p.data.copy() for name, p in self.named_parameters()}
+        state.update({name: b.copy() for name, b in self.named_buffers()})
+        return state
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+        """Copy values in. Every key and shape is checked first, so an error changes nothing."""
+        targets = {name: p.data for name, p in self.named_parameters()}
+        targets.update(dict(self.named_buffers()))
+        missing = sorted(set(targets) - set(state))
+        unexpected = sorted(set(state) - set(targets))
+        if strict and (missing or unexpected):
+            raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        for name in targets.keys() & state.keys():
+            shape = np.shape(state[name])
+            if shape != targets[name].shape:
+                raise ValueError(
+                    f"load_state_dict: {name!r} has shape {shape}, the model expects "
+                    f"{targets[name].shape}"
+                )
+        for name in targets.keys() & state.keys():
+            targets[name][...] = state[name]
+
+    def __repr__(self) -> str:
+        children = [f"  ({name}): {child!r}".replace("\n", "\n  ") for name, child in
+                    self.named_children()]  # fmt: skip
+        inner = "\n" + "\n".join(children) + "\n" if children else self.extra_repr()
+        return f"{type(self).__name__}({inner})"
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+class Sequential(Module):
+    """Apply modules in order: Sequential(a, b)(x) = b(a(x))."""
+
+    def __init__(self, *layers: Module):
+        super().__init__()
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise TypeError(f"Sequential: layer {i} is a {type(layer).__name__}, not a Module")
+        self.layers = list(layers)
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        return ((str(i), layer) for i, layer in enumerate(self.layers))
+
+    def __getitem__(self, index: int) -> Module:
+        return self.layers[index]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+class Dense(Module):
+    """y = x @ weight + bias, weight of shape (in_features, out_features).
+
+    init="he" (default, for ReLU nets): weight ~ U(-sqrt(6 / in), sqrt(6 / in)) (He uniform);
+    init="glorot": U(-sqrt(6 / (in + out)), +...) (Glorot/Xavier uniform, for tanh/sigmoid).
+    The bias starts at zero (as in Keras). Only `weight` is penalized by default.
+    """
+
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, init: str = "he"
+    ) -> None:
+        super().__init__()
+        if in_features < 1 or out_features < 1:
+            raise ValueError(
+                f"Dense: in_features and out_features must be >= 1, got {in_features}, "
+                f"{out_features}"
+            )
+        fans = {"he": in_features, "glorot": (in_features + out_features) / 2}
+        if init not in fans:
+            raise ValueError(f"Dense: init must be 'he' or 'glorot', got {init!r}")
+        limit = math.sqrt(3.0 / fans[init]) if init == "glorot" else math.sqrt(6.0 / fans[init])
+        self.in_features, self.out_features = in_features, out_features
+        weight = _random.generator().uniform(-limit, limit, (in_features, out_features))
+        self.weight = Parameter(weight.astype(np.float32), regularize=True)
+        self.bias = Parameter(np.zeros(out_features, dtype=np.float32)) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"{self.in_features}, {self.out_features}, bias={self.bias is not None}"
+
+
+class ReLU(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.relu()
+
+
+class Tanh(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+
+class Sigmoid(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+
+class Identity(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class Flatten(Module):
+    """(N, d1, d2, ...) -> (N, d1 * d2 * ...)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.reshape(x.shape[0], -1)

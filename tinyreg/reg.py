@@ -1,0 +1,110 @@
+"""Weight penalties: L1, L2 and elastic net, as loss terms and as proximal steps.
+
+    L1(lam):            lam * sum(|w|)                         gradient lam * sign(w), sign(0) = 0
+    L2(lam):            lam / 2 * sum(w^2)                     gradient lam * w
+    ElasticNet(l1, l2): l1 * sum(|w|) + l2 / 2 * sum(w^2)
+
+Keras's L2 has no 1/2 (its gradient is 2 lam w); tinyreg follows the seed, so L2(lam) adds exactly
+`lam * w` to the gradient and equals SGD's `weight_decay=lam` step for step.
+
+`penalty(model)` returns a scalar tensor to add to the loss; its backward adds the gradient into
+each weight's `.grad` with one fused kernel pass. By default only parameters marked `regularize`
+(the weights of Dense layers) are penalized, never biases or BatchNorm parameters; `params=`
+chooses others. `prox_step(params, lr)` is the proximal operator used by `optim.SGD(prox=...)`:
+    w = sign(w) * max(|w| - lr * l1, 0) / (1 + lr * l2)
+which sets small weights to exactly zero (ISTA), unlike the subgradient of L1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from . import kernels
+from .nn import Module
+from .tensor import Tensor, _result
+
+
+class Penalty:
+    """l1 * sum(|w|) + l2 / 2 * sum(w^2) over the selected parameters."""
+
+    def __init__(self, l1: float = 0.0, l2: float = 0.0, params: Sequence[Tensor] | None = None):
+        for name, value in (("l1", l1), ("l2", l2)):
+            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+                raise ValueError(f"{type(self).__name__}: {name} must be a finite number >= 0, "
+                                 f"got {value!r}")  # fmt: skip
+        self.l1, self.l2 = float(l1), float(l2)
+        self.params = None if params is None else list(params)
+
+    def selected(self, target: Module | Iterable[Tensor]) -> list[Tensor]:
+        """The tensors this penalty applies to: `params=` if given, else a model's Dense weights
+        (parameters marked `regularize`), or every tensor of an explicit list."""
+        if self.params is not None:
+            return self.params
+        if isinstance(target, Module):
+            return [p for p in target.parameters() if p.regularize]
+        return list(target)
+
+    def applies_to(self, p: Tensor) -> bool:
+        """Whether the proximal step touches p: a `params=` member, else a marked parameter."""
+        if self.params is not None:
+            return any(p is q for q in self.params)
+        return getattr(p, "regularize", True)
+
+    def __call__(self, target: Module | Iterable[Tensor]) -> Tensor:
+        params = self.selected(target)
+        if not params:
+            raise ValueError(f"{type(self).__name__}: no parameters to penalize")
+        l1, l2 = self.l1, self.l2
+        value = sum(kernels.for_array(p.data).penalty_value(p.data, l1, l2) for p in params)
+
+        def backward(g):
+            scale = float(g)
+            for p in params:
+                grad = p.writable_grad()
+                kernels.for_array(p.data).penalty_value_grad(p.data, grad, l1, l2, scale)
+            return (None,) * len(params)
+
+        return _result(np.asarray(value, dtype=params[0].dtype), tuple(params), backward)
+
+    def prox_step(self, params: Iterable[Tensor], lr: float) -> None:
+        """w = sign(w) * max(|w| - lr * l1, 0) / (1 + lr * l2), in place."""
+        for p in params:
+            kernels.for_array(p.data).prox(p.data, lr, self.l1, self.l2)
+
+    def sparsity(self, target: Module | Iterable[Tensor]) -> float:
+        """Fraction of penalized weights that are exactly zero."""
+        params = self.selected(target)
+        total = sum(p.data.size for p in params)
+        zeros = sum(int(np.count_nonzero(p.data == 0)) for p in params)
+        return zeros / total if total else 0.0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(l1={self.l1:g}, l2={self.l2:g})"
+
+
+class L1(Penalty):
+    """lam * sum(|w|); gradient lam * sign(w) with sign(0) = 0 (as Keras L1)."""
+
+    def __init__(self, lam: float, params: Sequence[Tensor] | None = None):
+        super().__init__(l1=lam, params=params)
+
+    def __repr__(self) -> str:
+        return f"L1({self.l1:g})"
+
+
+class L2(Penalty):
+    """lam / 2 * sum(w^2); gradient lam * w (Keras's L2 has no 1/2)."""
+
+    def __init__(self, lam: float, params: Sequence[Tensor] | None = None):
+        super().__init__(l2=lam, params=params)
+
+    def __repr__(self) -> str:
+        return f"L2({self.l2:g})"
+
+
+class ElasticNet(Penalty):
+    """l1 * sum(|w|) + l2 / 2 * sum(w^2): sklearn's ElasticNet with alpha = l1 + l2 and
+    l1_ratio = l1 / (l1 + l2) (for a loss scaled 1 / (2 n))."""
