@@ -24,10 +24,15 @@ def _renamed(fn: Callable, suffix: str) -> Callable:
     return copy
 
 
+# Reductions may be reassociated (so sums vectorize); NaN and Inf keep their IEEE meaning, so a
+# diverging run still shows up as a NaN loss.
+FASTMATH = {"reassoc", "contract"}
+
+
 def parallel_kernel(fn: Callable) -> Callable:
     """Dispatch on the size of the first argument: serial below PARALLEL_MIN_SIZE, else parallel."""
-    serial = njit(cache=True)(_renamed(fn, "_serial"))
-    parallel = njit(cache=True, parallel=True)(_renamed(fn, "_parallel"))
+    serial = njit(cache=True, fastmath=FASTMATH)(_renamed(fn, "_serial"))
+    parallel = njit(cache=True, parallel=True, fastmath=FASTMATH)(_renamed(fn, "_parallel"))
 
     def dispatch(*args):
         return (parallel if args[0].size >= PARALLEL_MIN_SIZE else serial)(*args)

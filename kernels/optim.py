@@ -37,6 +37,15 @@ def _adam_constants(lr, beta1, beta2, weight_decay, decoupled, step):
     return decay, coupled, lr / (1 - beta1**step), math.sqrt(1 - beta2**step)
 
 
+def _adam_scalars(t, lr, beta1, beta2, eps, weight_decay, decoupled, step):
+    """The kernel's scalar arguments in dtype t; each beta travels as (beta, 1 - beta)."""
+    decay, coupled, step_size, bc2_sqrt = _adam_constants(
+        lr, beta1, beta2, weight_decay, decoupled, step
+    )
+    return (t(decay), t(coupled), (t(beta1), t(1 - beta1)), (t(beta2), t(1 - beta2)), t(eps),
+            t(step_size), t(bc2_sqrt))  # fmt: skip
+
+
 # --------------------------------------------------------------------------- reference
 def sgd_step_reference(
     w, g, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, first_step=False
@@ -62,10 +71,12 @@ def adam_step_reference(
 
 
 # --------------------------------------------------------------------------- per element
-def _sgd(w, g, b, lr, momentum, dampening, weight_decay, nesterov, first_step):
+# Constants such as 1 - beta1 arrive precomputed in the arrays' dtype: `1 - beta1` inside a kernel
+# would be int - float32 = float64 in Numba, and float64 arithmetic halves the speed.
+def _sgd(w, g, b, lr, momentum, undamped, weight_decay, nesterov, first_step):
     d = g + weight_decay * w
     if momentum != 0:
-        b = d if first_step else momentum * b + (1 - dampening) * d
+        b = d if first_step else momentum * b + undamped * d
         d = d + momentum * b if nesterov else b
     return w - lr * d, b
 
@@ -73,8 +84,8 @@ def _sgd(w, g, b, lr, momentum, dampening, weight_decay, nesterov, first_step):
 def _adam(w, g, m, v, decay, coupled, beta1, beta2, eps, step_size, bc2_sqrt):
     w = w * decay
     g = g + coupled * w
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
+    m = beta1[0] * m + beta1[1] * g
+    v = beta2[0] * v + beta2[1] * g * g
     return w - step_size * m / (math.sqrt(v) / bc2_sqrt + eps), m, v
 
 
@@ -84,11 +95,11 @@ _adam_cpu, _adam_cuda = cpu_inline(_adam), cuda_inline(_adam)
 
 # --------------------------------------------------------------------------- cpu
 @parallel_kernel
-def _sgd_step_cpu(w, g, buf, lr, momentum, dampening, weight_decay, nesterov, first_step):
+def _sgd_step_cpu(w, g, buf, lr, momentum, undamped, weight_decay, nesterov, first_step):
     with_buffer = momentum != 0
     for i in prange(w.size):
         new_w, new_b = _sgd_cpu(
-            w[i], g[i], buf[i] if with_buffer else g[i], lr, momentum, dampening,
+            w[i], g[i], buf[i] if with_buffer else g[i], lr, momentum, undamped,
             weight_decay, nesterov, first_step,
         )  # fmt: skip
         w[i] = new_w
@@ -113,7 +124,13 @@ def sgd_step_cpu(
 ) -> None:
     t = w.dtype.type
     _sgd_step_cpu(
-        *_flat(w, g, buf), t(lr), t(momentum), t(dampening), t(weight_decay), nesterov, first_step
+        *_flat(w, g, buf),
+        t(lr),
+        t(momentum),
+        t(1 - dampening),
+        t(weight_decay),
+        nesterov,
+        first_step,
     )
 
 
@@ -121,18 +138,17 @@ def adam_step_cpu(
     w, g, m, v, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, decoupled=False, step=1
 ) -> None:
     t = w.dtype.type
-    constants = _adam_constants(lr, beta1, beta2, weight_decay, decoupled, step)
-    _adam_step_cpu(*_flat(w, g, m, v), *map(t, constants[:2]), t(beta1), t(beta2), t(eps),
-                   *map(t, constants[2:]))  # fmt: skip
+    _adam_step_cpu(*_flat(w, g, m, v), *_adam_scalars(t, lr, beta1, beta2, eps, weight_decay,
+                                                      decoupled, step))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- cuda
 @cuda.jit
-def _sgd_step_cuda(w, g, buf, lr, momentum, dampening, weight_decay, nesterov, first_step):
+def _sgd_step_cuda(w, g, buf, lr, momentum, undamped, weight_decay, nesterov, first_step):
     with_buffer = momentum != 0
     for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
         new_w, new_b = _sgd_cuda(
-            w[i], g[i], buf[i] if with_buffer else g[i], lr, momentum, dampening,
+            w[i], g[i], buf[i] if with_buffer else g[i], lr, momentum, undamped,
             weight_decay, nesterov, first_step,
         )  # fmt: skip
         w[i] = new_w
@@ -154,7 +170,7 @@ def sgd_step_cuda(
     if w.size:
         t = w.dtype.type
         _sgd_step_cuda[grid(w.size), THREADS, stream_for(w)](
-            *_flat(w, g, buf), t(lr), t(momentum), t(dampening), t(weight_decay), nesterov,
+            *_flat(w, g, buf), t(lr), t(momentum), t(1 - dampening), t(weight_decay), nesterov,
             first_step,
         )  # fmt: skip
 
@@ -164,8 +180,7 @@ def adam_step_cuda(
 ) -> None:
     if w.size:
         t = w.dtype.type
-        constants = _adam_constants(lr, beta1, beta2, weight_decay, decoupled, step)
         _adam_step_cuda[grid(w.size), THREADS, stream_for(w)](
-            *_flat(w, g, m, v), *map(t, constants[:2]), t(beta1), t(beta2), t(eps),
-            *map(t, constants[2:]),
+            *_flat(w, g, m, v), *_adam_scalars(t, lr, beta1, beta2, eps, weight_decay, decoupled,
+                                               step),
         )  # fmt: skip

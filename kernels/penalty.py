@@ -41,8 +41,9 @@ def prox_reference(w: np.ndarray, lr: float, l1: float, l2: float) -> None:
 
 # --------------------------------------------------------------------------- per element
 def _gradient(x, l1, l2):
-    """l1 * sign(x) + l2 * x, with sign(0) = 0."""
-    return l1 * (1.0 if x > 0 else (-1.0 if x < 0 else 0.0)) + l2 * x
+    """l1 * sign(x) + l2 * x, with sign(0) = 0, branch-free (weight signs are random) and in the
+    weights' dtype."""
+    return (x > 0) * l1 - (x < 0) * l1 + l2 * x
 
 
 def _soft_threshold(x, threshold, divisor):

@@ -13,8 +13,24 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tinyreg", description="tinyreg: learn regularization by running it."
     )
     parser.add_argument("--version", action="version", version=f"tinyreg {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    bench = commands.add_parser("bench", help="measure kernel (and training-step) speed")
+    bench.add_argument("what", nargs="?", default="kernels", choices=["kernels"],
+                       help="what to measure (default: kernels)")  # fmt: skip
+    bench.add_argument("--size", type=int, default=1 << 24, help="elements per array (2^24)")
+    bench.add_argument("--backend", default="cpu", choices=["cpu", "cuda", "all"])
+    bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    bench.set_defaults(handler=_bench)
     return parser
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    if args.size < 1:
+        raise SystemExit(f"tinyreg bench: --size must be >= 1, got {args.size}")
+    return bench.main_kernels(args.size, args.backend, args.json)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,190 @@
+"""`tinyreg bench`: kernel speed measured against the NumPy reference and the copy bandwidth.
+
+For every kernel: the median time over repeats (after a warm-up, so JIT compilation is excluded),
+the bytes it must read and write divided by that time (GB/s), its speed-up over the NumPy
+reference, and the fraction of the machine's copy bandwidth, measured in the same run as
+`np.copyto` of the same number of bytes (single-threaded) and as a parallel copy on all cores
+(a Numba `prange` loop, the fair bar for the parallel kernels). The first call's time (loading
+from Numba's on-disk cache, or compiling when the cache is cold) is reported separately.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+from numba import njit, prange
+
+from . import kernels
+
+
+@njit(parallel=True, cache=True)
+def _parallel_copy(target, source):
+    for i in prange(source.size):
+        target[i] = source[i]
+
+
+@dataclass(frozen=True)
+class KernelCase:
+    """One benchmarked kernel: `arrays_moved` arrays of n elements are read or written."""
+
+    name: str
+    op: str
+    arrays_moved: int
+    make: Callable[[np.random.Generator, int, np.dtype], tuple]
+
+
+def _arrays(count: int, positive: tuple = ()):
+    def make(rng, n, dtype):
+        arrays = [rng.standard_normal(n).astype(dtype) for _ in range(count)]
+        for i in positive:
+            arrays[i] = np.abs(arrays[i])
+        return arrays
+
+    return make
+
+
+def _with(make, *extra):
+    return lambda rng, n, dtype: (*make(rng, n, dtype), *extra)
+
+
+CASES: list[KernelCase] = [
+    KernelCase("penalty value", "penalty_value", 1, _with(_arrays(1), 1e-4, 1e-3)),
+    KernelCase("penalty value+grad", "penalty_value_grad", 3, _with(_arrays(2), 1e-4, 1e-3)),
+    KernelCase("prox (elastic net)", "prox", 2, _with(_arrays(1), 0.01, 1e-4, 1e-3)),
+    KernelCase("sgd momentum+wd", "sgd_step", 5, _with(_arrays(3), 0.01, 0.9, 0.0, 1e-4)),
+    KernelCase("adam", "adam_step", 7, _with(_arrays(4, positive=(3,)), 1e-3)),
+    KernelCase(
+        "adamw",
+        "adam_step",
+        7,
+        _with(_arrays(4, positive=(3,)), 1e-3, 0.9, 0.999, 1e-8, 0.01, True),
+    ),
+]
+
+
+def _median_time(fn: Callable[[], object], repeats: int, sync: Callable[[], None]) -> float:
+    times = []
+    for _ in range(repeats):
+        sync()
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _device_arrays(backend: str, arrays: tuple) -> tuple[tuple, Callable[[], None], object]:
+    """Move the case's arrays to the GPU for the cuda backend; return (args, sync, array module)."""
+    if backend != "cuda":
+        return arrays, lambda: None, np
+    import cupy
+
+    moved = tuple(cupy.asarray(a) if isinstance(a, np.ndarray) else a for a in arrays)
+    return moved, cupy.cuda.Device().synchronize, cupy
+
+
+def run_kernels(size: int, backends: list[str], repeats: int = 15) -> list[dict]:
+    """Measure every kernel case on each backend; returns one row per (case, backend)."""
+    rng = np.random.default_rng(0)
+    dtype = np.dtype(np.float32)
+    rows = []
+    for case in CASES:
+        reference_time = None
+        for backend in ["reference", *backends]:
+            args, sync, xp = _device_arrays(backend, case.make(rng, size, dtype))
+            kernel = getattr(kernels.backend(backend), case.op)
+            start = time.perf_counter()
+            kernel(*args)
+            sync()
+            first_call = time.perf_counter() - start
+            kernel(*args)  # warm-up
+            seconds = _median_time(partial(kernel, *args), repeats, sync)
+            if backend == "reference":
+                reference_time = seconds
+                continue
+            moved = case.arrays_moved * size * dtype.itemsize
+            source = xp.ones(moved // (2 * dtype.itemsize), dtype=dtype)  # read + write = moved
+            target = xp.zeros_like(source)
+            xp.copyto(target, source)  # touch every page before timing
+            parallel_copy = _parallel_copy if xp is np else xp.copyto
+            copy_time = _median_time(partial(xp.copyto, target, source), repeats, sync)
+            parallel_copy_time = _median_time(partial(parallel_copy, target, source), repeats, sync)
+            rows.append(dict(
+                kernel=case.name, size=size, backend=backend, ms=seconds * 1e3,
+                gbps=moved / seconds / 1e9, vs_reference=reference_time / seconds,
+                vs_copy=copy_time / seconds, vs_parallel_copy=parallel_copy_time / seconds,
+                first_call_s=first_call,
+            ))  # fmt: skip
+    return rows
+
+
+def cold_start_seconds() -> float:
+    """A fresh interpreter: import the kernels and call each CPU kernel once (Numba cache warm)."""
+    program = (
+        "import time; t = time.perf_counter(); import numpy as np; from tinyreg import kernels; "
+        "from tinyreg.bench import CASES; k = kernels.backend('cpu'); "
+        "rng = np.random.default_rng(0); "
+        "[getattr(k, c.op)(*c.make(rng, 8, np.dtype(np.float32))) for c in CASES]; "
+        "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def machine_description() -> str:
+    import os
+
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.system()}"
+    )
+
+
+def format_rows(rows: list[dict]) -> str:
+    lines = [
+        "| kernel | size | backend | median ms | GB/s | x NumPy ref | of np.copyto BW "
+        "| of parallel copy BW | first call s |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['kernel']} | 2^{np.log2(r['size']):.0f} | {r['backend']} | {r['ms']:.3f} | "
+            f"{r['gbps']:.1f} | {r['vs_reference']:.1f}x | {r['vs_copy']:.0%} | "
+            f"{r['vs_parallel_copy']:.0%} | {r['first_call_s']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def main_kernels(size: int, backend: str, json_path: str | None) -> int:
+    backends = ["cpu", "cuda"] if backend == "all" else [backend]
+    if "cuda" in backends:
+        try:
+            import cupy  # noqa: F401
+        except ImportError:
+            if backend == "cuda":
+                print(
+                    "tinyreg bench: --backend cuda needs CuPy and a GPU (pip install tinyreg[cuda])"
+                )
+                return 2
+            backends.remove("cuda")
+            print("(no CuPy: CUDA kernels skipped)")
+    rows = run_kernels(size, backends)
+    print(f"tinyreg bench kernels, float32, on {machine_description()}")
+    print(format_rows(rows))
+    cold = cold_start_seconds()
+    print(f"\ncold import + first call of every CPU kernel (Numba cache warm): {cold:.2f} s")
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump({"machine": machine_description(), "rows": rows, "cold_start_s": cold}, f,
+                      indent=2)  # fmt: skip
+    return 0
