@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from . import optim, penalty
+from . import batchnorm, dropout, optim, penalty
 
-FAMILIES = (penalty, optim)
+FAMILIES = (penalty, optim, dropout, batchnorm)
 VERSIONS = ("reference", "cpu", "cuda")
 
 

@@ -3,6 +3,7 @@
 from . import functional, kernels, nn, optim, reg
 from .gradcheck import GradcheckError, gradcheck
 from .random import manual_seed
+from .serialization import load, save
 from .tensor import (
     Tensor,
     concatenate,
@@ -24,9 +25,11 @@ __all__ = [
     "concatenate",
     "functional",
     "kernels",
+    "load",
     "nn",
     "optim",
     "reg",
+    "save",
     "gradcheck",
     "is_grad_enabled",
     "manual_seed",

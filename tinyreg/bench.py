@@ -34,12 +34,16 @@ def _parallel_copy(target, source):
 
 @dataclass(frozen=True)
 class KernelCase:
-    """One benchmarked kernel: `arrays_moved` arrays of n elements are read or written."""
+    """One benchmarked kernel: it must read and write `bytes_per_element` bytes per element.
+
+    `baseline`, when given, replaces the NumPy reference as the thing to beat (e.g. dropout's
+    usual NumPy form `x * (rng.random(shape) >= p) / (1 - p)`)."""
 
     name: str
     op: str
-    arrays_moved: int
+    bytes_per_element: int
     make: Callable[[np.random.Generator, int, np.dtype], tuple]
+    baseline: Callable | None = None
 
 
 def _arrays(count: int, positive: tuple = ()):
@@ -56,19 +60,54 @@ def _with(make, *extra):
     return lambda rng, n, dtype: (*make(rng, n, dtype), *extra)
 
 
+def _dropout_arrays(rng, n, dtype):
+    x = rng.standard_normal(n).astype(dtype)
+    return x, np.empty_like(x), np.empty(n, np.uint8), 0.2, 12345
+
+
+def _dropout_numpy(x, y, mask, p, key):
+    keep = np.random.default_rng(key).random(x.shape, dtype=np.float32) >= p
+    np.multiply(x, keep, out=y)
+    y *= 1 / (1 - p)
+
+
+def _dropout_backward_arrays(rng, n, dtype):
+    g = rng.standard_normal(n).astype(dtype)
+    return g, (rng.random(n) >= 0.2).astype(np.uint8), 0.2, np.empty_like(g)
+
+
+FEATURES = 1024  # batch-norm cases use (size / 1024, 1024)
+
+
+def _bn_arrays(rng, n, dtype):
+    x = rng.standard_normal((max(n // FEATURES, 2), FEATURES)).astype(dtype)
+    ones, zeros = np.ones(FEATURES, dtype), np.zeros(FEATURES, dtype)
+    return x, ones, zeros, 1e-5, np.empty_like(x), np.empty(FEATURES), np.empty(FEATURES)
+
+
+def _bn_backward_arrays(rng, n, dtype):
+    x, ones, _, eps, _, mean, var = _bn_arrays(rng, n, dtype)
+    mean[:], var[:] = x.mean(0), x.var(0)
+    grads = (np.empty_like(x), np.empty(FEATURES, dtype), np.empty(FEATURES, dtype))
+    return (rng.standard_normal(x.shape).astype(dtype), x, ones, mean, var, eps, *grads)
+
+
+F32 = 4
 CASES: list[KernelCase] = [
-    KernelCase("penalty value", "penalty_value", 1, _with(_arrays(1), 1e-4, 1e-3)),
-    KernelCase("penalty value+grad", "penalty_value_grad", 3, _with(_arrays(2), 1e-4, 1e-3)),
-    KernelCase("prox (elastic net)", "prox", 2, _with(_arrays(1), 0.01, 1e-4, 1e-3)),
-    KernelCase("sgd momentum+wd", "sgd_step", 5, _with(_arrays(3), 0.01, 0.9, 0.0, 1e-4)),
-    KernelCase("adam", "adam_step", 7, _with(_arrays(4, positive=(3,)), 1e-3)),
-    KernelCase(
-        "adamw",
-        "adam_step",
-        7,
-        _with(_arrays(4, positive=(3,)), 1e-3, 0.9, 0.999, 1e-8, 0.01, True),
-    ),
-]
+    KernelCase("penalty value", "penalty_value", F32, _with(_arrays(1), 1e-4, 1e-3)),
+    KernelCase("penalty value+grad", "penalty_value_grad", 3 * F32,
+               _with(_arrays(2), 1e-4, 1e-3)),
+    KernelCase("prox (elastic net)", "prox", 2 * F32, _with(_arrays(1), 0.01, 1e-4, 1e-3)),
+    KernelCase("sgd momentum+wd", "sgd_step", 5 * F32, _with(_arrays(3), 0.01, 0.9, 0.0, 1e-4)),
+    KernelCase("adam", "adam_step", 7 * F32, _with(_arrays(4, positive=(3,)), 1e-3)),
+    KernelCase("adamw", "adam_step", 7 * F32,
+               _with(_arrays(4, positive=(3,)), 1e-3, 0.9, 0.999, 1e-8, 0.01, True)),
+    KernelCase("dropout forward", "dropout_forward", 2 * F32 + 1, _dropout_arrays,
+               baseline=_dropout_numpy),
+    KernelCase("dropout backward", "dropout_backward", 2 * F32 + 1, _dropout_backward_arrays),
+    KernelCase("batchnorm forward", "batchnorm_forward", 2 * F32, _bn_arrays),
+    KernelCase("batchnorm backward", "batchnorm_backward", 3 * F32, _bn_backward_arrays),
+]  # fmt: skip
 
 
 def _median_time(fn: Callable[[], object], repeats: int, sync: Callable[[], None]) -> float:
@@ -102,6 +141,8 @@ def run_kernels(size: int, backends: list[str], repeats: int = 15) -> list[dict]
         for backend in ["reference", *backends]:
             args, sync, xp = _device_arrays(backend, case.make(rng, size, dtype))
             kernel = getattr(kernels.backend(backend), case.op)
+            if backend == "reference" and case.baseline is not None:
+                kernel = case.baseline
             start = time.perf_counter()
             kernel(*args)
             sync()
@@ -111,8 +152,8 @@ def run_kernels(size: int, backends: list[str], repeats: int = 15) -> list[dict]
             if backend == "reference":
                 reference_time = seconds
                 continue
-            moved = case.arrays_moved * size * dtype.itemsize
-            source = xp.ones(moved // (2 * dtype.itemsize), dtype=dtype)  # read + write = moved
+            moved = case.bytes_per_element * size
+            source = xp.ones(moved // 8, dtype=np.float32)  # a copy reads and writes 2 x 4 bytes
             target = xp.zeros_like(source)
             xp.copyto(target, source)  # touch every page before timing
             parallel_copy = _parallel_copy if xp is np else xp.copyto

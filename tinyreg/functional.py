@@ -10,6 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from . import kernels
+from . import random as _random
+from .kernels import rng
 from .tensor import Tensor, _result, _wrap
 
 _REDUCTIONS = ("mean", "sum")
@@ -140,3 +143,86 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return gx, gw, (g.sum(axis=0) if bias is not None else None)
 
     return _result(out, (x, weight, bias if bias is not None else x), backward)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Inverted dropout: y = x * m / (1 - p) with m ~ Bernoulli(1 - p) per element.
+
+    p is the probability of *dropping* a unit (PyTorch and Keras; the seed's formula writes p for
+    the keep probability). Identity when not training or p = 0; zeros when p = 1. The mask is a
+    pure function of (seed, call counter, element index) (kernels/rng.py), stored as one byte per
+    element and reused by the backward pass.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must lie in [0, 1], got {p!r}")
+    x = _wrap(x)
+    if not training or p == 0.0:
+        return x
+    a = x.data
+    y = np.empty_like(a)
+    mask = np.empty(a.shape, dtype=np.uint8)
+    seed, stream = _random.next_stream()
+    k = kernels.for_array(a)
+    k.dropout_forward(a, y, mask, p, rng.stream_key(seed, stream))
+
+    def backward(g):
+        dx = np.empty_like(g)
+        k.dropout_backward(np.ascontiguousarray(g), mask, p, dx)
+        return (dx,)
+
+    return _result(y, (x,), backward)
+
+
+def batch_norm(
+    x: Tensor,
+    running_mean: np.ndarray | None,
+    running_var: np.ndarray | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalization of (N, C) input over its rows (PyTorch's BatchNorm1d semantics).
+
+    training: xhat = (x - mean_B) / sqrt(var_B + eps) with the biased batch variance, and
+        running = (1 - momentum) * running + momentum * batch with the *unbiased* variance;
+    eval: xhat = (x - running_mean) / sqrt(running_var + eps).
+    Then y = weight * xhat + bias. One fused kernel computes the statistics and y; one computes
+    dx, dweight and dbias.
+    """
+    x = _wrap(x)
+    a = x.data
+    if a.ndim != 2:
+        raise ValueError(f"batch_norm: input must be (N, C), got shape {a.shape}")
+    n, c = a.shape
+    if not training:  # a few plain ops: autograd gives the gradient of the affine map
+        invstd = (1.0 / np.sqrt(running_var.astype(np.float64) + eps)).astype(a.dtype)
+        xhat = (x - running_mean.astype(a.dtype)) * invstd
+        return xhat * weight + bias if weight is not None else xhat
+    if n < 2:
+        raise ValueError(
+            f"batch_norm: expected more than 1 value per channel when training, got input "
+            f"shape {a.shape}"
+        )
+    gamma = weight.data if weight is not None else np.ones(c, a.dtype)
+    beta = bias.data if bias is not None else np.zeros(c, a.dtype)
+    a = a if a.flags.c_contiguous else np.ascontiguousarray(a)
+    y = np.empty_like(a)
+    mean, var = np.empty(c), np.empty(c)
+    k = kernels.for_array(a)
+    k.batchnorm_forward(a, gamma, beta, eps, y, mean, var)
+    if running_mean is not None:
+        running_mean *= 1 - momentum
+        running_mean += momentum * mean
+        running_var *= 1 - momentum
+        running_var += momentum * var * (n / (n - 1))
+
+    def backward(g):
+        dx = np.empty_like(a)
+        dgamma, dbeta = np.empty(c, a.dtype), np.empty(c, a.dtype)
+        k.batchnorm_backward(np.ascontiguousarray(g), a, gamma, mean, var, eps, dx, dgamma, dbeta)
+        return dx, (dgamma if weight is not None else None), (dbeta if bias is not None else None)
+
+    parents = (x, weight if weight is not None else x, bias if bias is not None else x)
+    return _result(y, parents, backward)

@@ -217,3 +217,65 @@ class Flatten(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x.reshape(x.shape[0], -1)
+
+
+class Dropout(Module):
+    """Randomly zero units with probability p while training, scaling survivors by 1 / (1 - p):
+    y = x * m / (1 - p), m ~ Bernoulli(1 - p). Identity in eval mode. p is the *drop* probability
+    (PyTorch, Keras); the seed's formula uses the keep probability."""
+
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        if not isinstance(p, int | float) or not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must lie in [0, 1], got {p!r}")
+        self.p = float(p)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class BatchNorm1d(Module):
+    """Batch normalization of (N, C) input, PyTorch's BatchNorm1d semantics:
+    y = weight * (x - mean_B) / sqrt(var_B + eps) + bias with the biased batch variance while
+    training; running = (1 - momentum) * running + momentum * batch (unbiased variance);
+    eval mode normalizes with running_mean and running_var. weight (gamma) starts at 1, bias
+    (beta) at 0; neither is penalized by default."""
+
+    _buffer_names = ("running_mean", "running_var")
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+    ):
+        super().__init__()
+        if num_features < 1:
+            raise ValueError(f"BatchNorm1d: num_features must be >= 1, got {num_features}")
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"BatchNorm1d: momentum must lie in [0, 1], got {momentum}")
+        if eps <= 0:
+            raise ValueError(f"BatchNorm1d: eps must be > 0, got {eps}")
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.weight = Parameter(np.ones(num_features, np.float32)) if affine else None
+        self.bias = Parameter(np.zeros(num_features, np.float32)) if affine else None
+        self.running_mean = np.zeros(num_features, np.float32) if track_running_stats else None
+        self.running_var = np.ones(num_features, np.float32) if track_running_stats else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim != 2 or x.shape[1] != self.num_features:
+            raise ValueError(
+                f"BatchNorm1d({self.num_features}): expected input (N, {self.num_features}), "
+                f"got shape {x.shape}"
+            )
+        use_batch = self.training or self.running_mean is None
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            use_batch, self.momentum, self.eps)  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

@@ -1,0 +1,185 @@
+"""Batch normalization over the rows of an (N, C) array: statistics, forward and backward.
+
+Training forward, per feature c (biased variance, as the seed and PyTorch):
+    mean_c = 1/N sum_n x_nc        var_c = 1/N sum_n (x_nc - mean_c)^2
+    xhat   = (x - mean_c) / sqrt(var_c + eps)        y = weight_c * xhat + bias_c
+Backward, with g = dL/dy:
+    dbias_c   = sum_n g_nc          dweight_c = sum_n g_nc * xhat_nc
+    dx        = weight_c / sqrt(var_c + eps) / N * (N g - dbias_c - xhat * dweight_c)
+
+The statistics use the shifted-data algorithm in float64: sums of (x - K_c) and (x - K_c)^2 with
+K_c = x_0c, so a feature with mean 1e4 and std 1 loses no precision (the naive E[x^2] - E[x]^2 in
+float32 would cancel to noise). mean and var are float64 arrays; in float32, x - mean is formed as
+(x - center) - resid, center being the mean rounded to float32 and resid the rest, so xhat keeps
+its precision without float64 arithmetic per element. On the CPU each pass runs along rows (the
+contiguous direction); the column sums are split over fixed row chunks and added up at the end.
+
+Three versions of the same math: `*_reference` (NumPy), `*_cpu` (Numba), `*_cuda` (numba.cuda).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import cuda, float64, prange
+
+from ._cpu import parallel_kernel
+from ._cuda import THREADS, stream_for
+
+OPS = ("batchnorm_forward", "batchnorm_backward")
+CHUNKS = 16  # the CPU sums run over 16 fixed row chunks: the same result on any thread count
+
+
+# --------------------------------------------------------------------------- reference
+def batchnorm_forward_reference(x, weight, bias, eps, y, mean, var) -> None:
+    """Fills y (N, C) and the batch mean and biased variance (float64 arrays of shape (C,))."""
+    x64 = x.astype(np.float64)
+    mean[:] = x64.mean(axis=0)
+    var[:] = ((x64 - x64.mean(axis=0)) ** 2).mean(axis=0)
+    y[:] = (x64 - mean) / np.sqrt(var.astype(np.float64) + eps) * weight + bias
+
+
+def batchnorm_backward_reference(g, x, weight, mean, var, eps, dx, dweight, dbias) -> None:
+    n = x.shape[0]
+    invstd = 1.0 / np.sqrt(var.astype(np.float64) + eps)
+    xhat = (x - mean) * invstd
+    dbias[:] = g.sum(axis=0, dtype=np.float64)
+    dweight[:] = (g * xhat).sum(axis=0, dtype=np.float64)
+    dx[:] = weight * invstd / n * (n * g - dbias - xhat * dweight)
+
+
+# --------------------------------------------------------------------------- cpu
+@parallel_kernel
+def _column_sums_cpu(x, shift, s1, s2):
+    """Per row chunk t: s1[t] = sum (x - shift), s2[t] = sum (x - shift)^2, in float64."""
+    n, c = x.shape
+    for t in prange(CHUNKS):
+        for i in range(t * n // CHUNKS, (t + 1) * n // CHUNKS):
+            for j in range(c):
+                d = float64(x[i, j]) - shift[j]
+                s1[t, j] += d
+                s2[t, j] += d * d
+
+
+@parallel_kernel
+def _normalize_cpu(x, center, resid, scale, offset, y):
+    """y = ((x - center) - resid) * scale + offset, row by row."""
+    n, c = x.shape
+    for i in prange(n):
+        for j in range(c):
+            y[i, j] = ((x[i, j] - center[j]) - resid[j]) * scale[j] + offset[j]
+
+
+@parallel_kernel
+def _gradient_sums_cpu(g, x, center, resid, invstd, sg, sgx):
+    """Per row chunk t: sg[t] = sum g, sgx[t] = sum g * xhat, in float64."""
+    n, c = x.shape
+    for t in prange(CHUNKS):
+        for i in range(t * n // CHUNKS, (t + 1) * n // CHUNKS):
+            for j in range(c):
+                gij = float64(g[i, j])
+                sg[t, j] += gij
+                sgx[t, j] += gij * (((x[i, j] - center[j]) - resid[j]) * invstd[j])
+
+
+@parallel_kernel
+def _input_gradient_cpu(g, x, center, resid, invstd, a, b, k, dx):
+    """dx = a g + b xhat + k, row by row."""
+    n, c = x.shape
+    for i in prange(n):
+        for j in range(c):
+            xhat = ((x[i, j] - center[j]) - resid[j]) * invstd[j]
+            dx[i, j] = a[j] * g[i, j] + b[j] * xhat + k[j]
+
+
+def _centering(x, mean):
+    """mean rounded to x's dtype and what the rounding left out (see the module docstring)."""
+    center = mean.astype(x.dtype)
+    return center, (mean - center).astype(x.dtype)
+
+
+def batchnorm_forward_cpu(x, weight, bias, eps, y, mean, var) -> None:
+    n, c = x.shape
+    shift = x[0].astype(np.float64)
+    s1, s2 = np.zeros((CHUNKS, c)), np.zeros((CHUNKS, c))
+    _column_sums_cpu(x, shift, s1, s2)
+    m1 = s1.sum(axis=0) / n
+    mean[:] = shift + m1
+    var[:] = np.maximum(s2.sum(axis=0) / n - m1 * m1, 0.0)
+    center, resid = _centering(x, mean)
+    scale = (weight / np.sqrt(var + eps)).astype(x.dtype)
+    _normalize_cpu(x, center, resid, scale, bias.astype(x.dtype, copy=False), y)
+
+
+def batchnorm_backward_cpu(g, x, weight, mean, var, eps, dx, dweight, dbias) -> None:
+    n, c = x.shape
+    center, resid = _centering(x, mean)
+    invstd64 = 1.0 / np.sqrt(var + eps)
+    sg, sgx = np.zeros((CHUNKS, c)), np.zeros((CHUNKS, c))
+    _gradient_sums_cpu(g, x, center, resid, invstd64.astype(x.dtype), sg, sgx)
+    dbias[:], dweight[:] = sg.sum(axis=0), sgx.sum(axis=0)
+    a = weight * invstd64  # dx = w invstd (g - dbias / N - xhat dweight / N) = a g + b xhat + k
+    b, k = -a * dweight / n, -a * dbias / n
+    _input_gradient_cpu(
+        g, x, center, resid, invstd64.astype(x.dtype), *(v.astype(x.dtype) for v in (a, b, k)), dx
+    )
+
+
+# --------------------------------------------------------------------------- cuda
+# One thread per feature: neighbouring threads read neighbouring columns of a row (coalesced).
+# xhat is formed in float64, which GPUs of this class run at full memory speed.
+@cuda.jit
+def _batchnorm_forward_cuda(x, weight, bias, eps, y, mean, var):
+    j = cuda.grid(1)
+    n, c = x.shape
+    if j >= c:
+        return
+    s1, s2 = 0.0, 0.0
+    for i in range(n):
+        d = float64(x[i, j]) - float64(x[0, j])
+        s1 += d
+        s2 += d * d
+    m1 = s1 / n
+    v = max(s2 / n - m1 * m1, 0.0)
+    mu = x[0, j] + m1
+    mean[j], var[j] = mu, v
+    scale = weight[j] / math.sqrt(v + eps)
+    for i in range(n):
+        y[i, j] = (x[i, j] - mu) * scale + bias[j]
+
+
+@cuda.jit
+def _batchnorm_backward_cuda(g, x, weight, mean, var, eps, dx, dweight, dbias):
+    j = cuda.grid(1)
+    n, c = x.shape
+    if j >= c:
+        return
+    invstd = 1.0 / math.sqrt(var[j] + eps)
+    sg, sgx = 0.0, 0.0
+    for i in range(n):
+        sg += g[i, j]
+        sgx += g[i, j] * (x[i, j] - mean[j]) * invstd
+    dbias[j], dweight[j] = sg, sgx
+    a = weight[j] * invstd
+    for i in range(n):
+        xhat = (x[i, j] - mean[j]) * invstd
+        dx[i, j] = a * (g[i, j] - sg / n - xhat * sgx / n)
+
+
+def _features_grid(c: int) -> int:
+    return (c + THREADS - 1) // THREADS
+
+
+def batchnorm_forward_cuda(x, weight, bias, eps, y, mean, var) -> None:
+    if x.size:
+        _batchnorm_forward_cuda[_features_grid(x.shape[1]), THREADS, stream_for(x)](
+            x, weight, bias, float(eps), y, mean, var
+        )
+
+
+def batchnorm_backward_cuda(g, x, weight, mean, var, eps, dx, dweight, dbias) -> None:
+    if x.size:
+        _batchnorm_backward_cuda[_features_grid(x.shape[1]), THREADS, stream_for(x)](
+            g, x, weight, mean, var, float(eps), dx, dweight, dbias
+        )

@@ -1,0 +1,91 @@
+"""Dropout with counter-based masks, forward and backward.
+
+    keep_i = bits(key, i) >= p * 2^32      (so P(keep) = 1 - p; bits from kernels/rng.py)
+    y_i    = x_i * keep_i / (1 - p)
+    dx_i   = g_i * keep_i / (1 - p)
+
+The forward draws the mask and scales in one pass and stores the mask as one byte per element; the
+backward reuses it. p = 1 keeps nothing (scale 0, no division by zero).
+
+Three versions of the same math: `*_reference` (NumPy), `*_cpu` (Numba), `*_cuda` (numba.cuda).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import cuda, prange
+
+from ._cpu import parallel_kernel
+from ._cuda import THREADS, grid, stream_for
+from .rng import random_bits_cpu, random_bits_cuda, random_bits_reference, threshold_32
+
+OPS = ("dropout_forward", "dropout_backward")
+
+
+def _scale(p: float) -> float:
+    return 0.0 if p >= 1 else 1.0 / (1.0 - p)
+
+
+# --------------------------------------------------------------------------- reference
+def dropout_forward_reference(x, y, mask, p: float, key: int) -> None:
+    keep = random_bits_reference(key, np.arange(x.size)) >= threshold_32(p)
+    mask.reshape(-1)[:] = keep
+    y.reshape(-1)[:] = x.reshape(-1) * keep * x.dtype.type(_scale(p))
+
+
+def dropout_backward_reference(g, mask, p: float, dx) -> None:
+    dx.reshape(-1)[:] = g.reshape(-1) * mask.reshape(-1) * g.dtype.type(_scale(p))
+
+
+# --------------------------------------------------------------------------- cpu
+@parallel_kernel
+def _dropout_forward_cpu(x, y, mask, threshold, key, scale):
+    for i in prange(x.size):
+        keep = random_bits_cpu(key, np.uint64(i)) >= threshold
+        mask[i] = keep
+        y[i] = x[i] * scale if keep else 0
+
+
+@parallel_kernel
+def _dropout_backward_cpu(g, mask, scale, dx):
+    for i in prange(g.size):
+        dx[i] = g[i] * scale if mask[i] else 0
+
+
+def dropout_forward_cpu(x, y, mask, p: float, key: int) -> None:
+    _dropout_forward_cpu(x.reshape(-1), y.reshape(-1), mask.reshape(-1), np.uint64(threshold_32(p)),
+                         np.uint64(key), x.dtype.type(_scale(p)))  # fmt: skip
+
+
+def dropout_backward_cpu(g, mask, p: float, dx) -> None:
+    _dropout_backward_cpu(g.reshape(-1), mask.reshape(-1), g.dtype.type(_scale(p)), dx.reshape(-1))
+
+
+# --------------------------------------------------------------------------- cuda
+@cuda.jit
+def _dropout_forward_cuda(x, y, mask, threshold, key, scale):
+    for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
+        keep = random_bits_cuda(key, np.uint64(i)) >= threshold
+        mask[i] = keep
+        y[i] = x[i] * scale if keep else 0
+
+
+@cuda.jit
+def _dropout_backward_cuda(g, mask, scale, dx):
+    for i in range(cuda.grid(1), g.size, cuda.gridsize(1)):
+        dx[i] = g[i] * scale if mask[i] else 0
+
+
+def dropout_forward_cuda(x, y, mask, p: float, key: int) -> None:
+    if x.size:
+        _dropout_forward_cuda[grid(x.size), THREADS, stream_for(x)](
+            x.reshape(-1), y.reshape(-1), mask.reshape(-1), np.uint64(threshold_32(p)),
+            np.uint64(key), x.dtype.type(_scale(p)),
+        )  # fmt: skip
+
+
+def dropout_backward_cuda(g, mask, p: float, dx) -> None:
+    if g.size:
+        _dropout_backward_cuda[grid(g.size), THREADS, stream_for(g)](
+            g.reshape(-1), mask.reshape(-1), g.dtype.type(_scale(p)), dx.reshape(-1)
+        )

@@ -1,0 +1,271 @@
+"""Modules, Dropout and BatchNorm1d (kernels in every version and the layers), save/load."""
+
+import numba
+import numpy as np
+import pytest
+from tinyreg.kernels import rng
+
+import tinyreg as tr
+from tinyreg import functional as F
+from tinyreg import kernels, nn, optim, reg
+
+VERSIONS = ["reference", "cpu", "cuda"]
+
+
+# ------------------------------------------------------------------ dropout kernels
+def dropout_run(version, x, p, key):
+    y, mask = np.empty_like(x), np.empty(x.shape, np.uint8)
+    kernels.backend(version).dropout_forward(x, y, mask, p, key)
+    return y, mask
+
+
+@pytest.mark.parametrize("p", [0.0, 0.3, 0.5, 1.0])
+def test_dropout_masks_identical_across_versions(p):
+    x = np.random.default_rng(0).standard_normal((7, 43)).astype(np.float32)
+    key = rng.stream_key(5, 2)
+    results = [dropout_run(v, x, p, key) for v in VERSIONS]
+    for y, mask in results[1:]:
+        np.testing.assert_array_equal(mask, results[0][1])
+        np.testing.assert_array_equal(y, results[0][0])
+    g = np.random.default_rng(1).standard_normal(x.shape).astype(np.float32)
+    grads = []
+    for v in VERSIONS:
+        dx = np.empty_like(g)
+        kernels.backend(v).dropout_backward(g, results[0][1], p, dx)
+        grads.append(dx)
+    expected = g * results[0][1] * (0.0 if p == 1 else 1 / (1 - p))
+    for dx in grads:
+        np.testing.assert_allclose(dx, expected, rtol=1e-6)
+
+
+def test_dropout_mask_independent_of_thread_count():
+    x = np.ones(200_003, np.float32)  # above the parallel threshold
+    key = rng.stream_key(11, 1)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        _, one = dropout_run("cpu", x, 0.4, key)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        _, many = dropout_run("cpu", x, 0.4, key)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one, many)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
+def test_dropout_keep_fraction_within_binomial_bounds(p):
+    n = 400_000
+    _, mask = dropout_run("cpu", np.ones(n, np.float32), p, rng.stream_key(3, 9))
+    sd = np.sqrt(n * p * (1 - p))
+    assert abs(mask.sum() - n * (1 - p)) < 5 * sd  # a 5-sigma bound fails ~1 in 3.5 million
+
+
+def test_dropout_layer_semantics():
+    tr.manual_seed(0)
+    x = tr.tensor(np.full((500, 400), 2.0, np.float32), requires_grad=True)
+    layer = nn.Dropout(0.25)
+    y = layer(x)
+    kept = y.data != 0
+    np.testing.assert_allclose(y.data[kept], 2.0 / 0.75, rtol=1e-6)
+    assert abs(y.data.mean() - 2.0) < 0.02  # the mean is preserved
+    y.backward(np.ones_like(y.data))
+    np.testing.assert_allclose(x.grad, kept / 0.75, rtol=1e-6)  # gradient = mask / (1 - p)
+    layer.eval()
+    assert layer(x) is x
+    assert np.all(nn.Dropout(1.0)(x).data == 0)
+    assert nn.Dropout(0.0)(x) is x
+
+
+def test_dropout_same_seed_same_mask_new_call_new_mask():
+    x = tr.tensor(np.ones((50, 50), np.float32))
+    tr.manual_seed(7)
+    a, b = F.dropout(x, 0.5), F.dropout(x, 0.5)
+    tr.manual_seed(7)
+    np.testing.assert_array_equal(F.dropout(x, 0.5).data, a.data)
+    assert not np.array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5, float("nan")])
+def test_dropout_rejects_bad_p(p):
+    with pytest.raises(ValueError, match="p must lie in"):
+        nn.Dropout(p)
+    with pytest.raises(ValueError, match="p must lie in"):
+        F.dropout(tr.tensor(np.ones(3)), p)
+
+
+# ------------------------------------------------------------------ batch norm
+def bn_reference(x, gamma, beta, eps=1e-5):
+    """The formulas in float64: biased variance, y = gamma * xhat + beta."""
+    mean, var = x.mean(0), x.var(0)
+    return gamma * (x - mean) / np.sqrt(var + eps) + beta, mean, var
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(2, 1), (9, 5), (33, 130)])
+def test_batchnorm_kernels(version, dtype, shape):
+    r = np.random.default_rng(0)
+    x = (r.standard_normal(shape) * 3 + 2).astype(dtype)
+    w, b = r.standard_normal(shape[1]).astype(dtype), r.standard_normal(shape[1]).astype(dtype)
+    g = r.standard_normal(shape).astype(dtype)
+    k = kernels.backend(version)
+    y, mean, var = np.empty_like(x), np.empty(shape[1]), np.empty(shape[1])
+    k.batchnorm_forward(x, w, b, 1e-5, y, mean, var)
+    x64 = x.astype(np.float64)
+    expected, expected_mean, expected_var = bn_reference(x64, w, b)
+    tol = 1e-5 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(y, expected, rtol=tol, atol=tol)
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-7, atol=1e-7)
+    np.testing.assert_allclose(var, expected_var, rtol=1e-7, atol=1e-7)
+    dx, dw, db = np.empty_like(x), np.empty_like(w), np.empty_like(b)
+    k.batchnorm_backward(g, x, w, mean, var, 1e-5, dx, dw, db)
+    xhat = (x64 - expected_mean) / np.sqrt(expected_var + 1e-5)
+    n = shape[0]
+    np.testing.assert_allclose(db, g.sum(0), rtol=tol, atol=tol)
+    np.testing.assert_allclose(dw, (g * xhat).sum(0), rtol=tol, atol=10 * tol)
+    expected_dx = (
+        w / np.sqrt(expected_var + 1e-5) / n * (n * g - g.sum(0) - xhat * (g * xhat).sum(0))
+    )
+    np.testing.assert_allclose(dx, expected_dx, rtol=10 * tol, atol=10 * tol)
+
+
+def test_batchnorm_gradcheck_train_and_eval():
+    tr.manual_seed(0)
+    layer = nn.BatchNorm1d(4).to(np.float64)
+    r = np.random.default_rng(2)
+    layer.weight.data[:] = r.uniform(0.5, 2, 4)
+    layer.bias.data[:] = r.standard_normal(4)
+    x = r.standard_normal((6, 4)) * 2 + 1
+
+    def f(x, w, b):
+        return F.batch_norm(x, None, None, w, b, training=True)
+
+    assert tr.gradcheck(f, [x, layer.weight, layer.bias])
+    rm, rv = r.standard_normal(4), r.uniform(0.5, 2, 4)
+    assert tr.gradcheck(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training=False),
+                        [x, layer.weight, layer.bias])  # fmt: skip
+    assert tr.gradcheck(lambda x: F.batch_norm(x, None, None, training=True), [x])
+
+
+def test_batchnorm_layer_running_stats_and_eval():
+    layer = nn.BatchNorm1d(3, momentum=0.2)
+    r = np.random.default_rng(3)
+    batches = [(r.standard_normal((10, 3)) * [1, 2, 3] + [0, 5, -5]).astype(np.float32)
+               for _ in range(4)]  # fmt: skip
+    mean, var = np.zeros(3), np.ones(3)
+    for xb in batches:
+        layer(tr.tensor(xb))
+        mean = 0.8 * mean + 0.2 * xb.mean(0)
+        var = 0.8 * var + 0.2 * xb.var(0, ddof=1)  # the unbiased variance
+    np.testing.assert_allclose(layer.running_mean, mean, rtol=1e-5)
+    np.testing.assert_allclose(layer.running_var, var, rtol=1e-5)
+    layer.eval()
+    x = batches[0]
+    expected = (x - mean) / np.sqrt(var + 1e-5)
+    np.testing.assert_allclose(layer(tr.tensor(x)).data, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_batchnorm_is_stable_for_large_means():
+    x = (np.random.default_rng(4).standard_normal((1000, 8)) + 1e4).astype(np.float32)
+    y = nn.BatchNorm1d(8)(tr.tensor(x)).data
+    np.testing.assert_allclose(y.std(0), 1.0, atol=1e-3)
+    np.testing.assert_allclose(y.mean(0), 0.0, atol=1e-3)
+
+
+def test_batchnorm_errors():
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        nn.BatchNorm1d(3)(tr.tensor(np.ones((1, 3), np.float32)))
+    with pytest.raises(ValueError, match=r"\(N, 3\)"):
+        nn.BatchNorm1d(3)(tr.tensor(np.ones((4, 2), np.float32)))
+    layer = nn.BatchNorm1d(3).eval()
+    assert layer(tr.tensor(np.ones((1, 3), np.float32))).shape == (1, 3)
+
+
+# ------------------------------------------------------------------ modules and save/load
+def small_model():
+    return nn.Sequential(nn.Dense(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.2),
+                         nn.Dense(8, 3))  # fmt: skip
+
+
+def test_module_traversal_and_modes():
+    model = small_model()
+    names = [n for n, _ in model.named_parameters()]
+    assert names == ["0.weight", "0.bias", "1.weight", "1.bias", "4.weight", "4.bias"]
+    assert set(model.state_dict()) == set(names) | {"1.running_mean", "1.running_var"}
+    model.eval()
+    assert not any(m.training for m in model.modules())
+    model.train()
+    assert all(m.training for m in model.modules())
+    assert [p.regularize for p in model.parameters()] == [True, False, False, False, True, False]
+
+
+def test_dense_init_bounds_and_errors():
+    tr.manual_seed(0)
+    he = nn.Dense(100, 50).weight.data
+    assert np.abs(he).max() <= np.sqrt(6 / 100) and he.std() > 0.8 * np.sqrt(2 / 100)
+    glorot = nn.Dense(100, 50, init="glorot").weight.data
+    assert np.abs(glorot).max() <= np.sqrt(6 / 150)
+    assert nn.Dense(3, 2, bias=False).bias is None
+    with pytest.raises(ValueError, match="init"):
+        nn.Dense(3, 2, init="zeros")
+
+
+def test_save_load_round_trip(tmp_path):
+    tr.manual_seed(1)
+    model = small_model()
+    model(tr.tensor(np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)))
+    path = tmp_path / "model.npz"
+    tr.save(model, path)
+    other = small_model()
+    tr.load(other, path)
+    for (name, a), b in zip(model.state_dict().items(), other.state_dict().values(), strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # no temporary file left
+
+
+def test_load_rejects_bad_files_and_leaves_model_unchanged(tmp_path):
+    model = small_model()
+    before = model.state_dict()
+    corrupt = tmp_path / "corrupt.npz"
+    corrupt.write_bytes(b"not a zip file at all")
+    with pytest.raises(ValueError, match="not a readable"):
+        tr.load(model, corrupt)
+    wrong = tmp_path / "wrong.npz"
+    state = small_model().state_dict()
+    state["4.weight"] = np.zeros((8, 5), np.float32)
+    np.savez(wrong, **state)
+    with pytest.raises(ValueError, match=r"'4.weight' has shape \(8, 5\)"):
+        tr.load(model, wrong)
+    del state["4.weight"]
+    state["extra"] = np.zeros(1)
+    np.savez(wrong, **state)
+    with pytest.raises(
+        KeyError, match="missing keys \\['4.weight'\\].*unexpected keys \\['extra'\\]"
+    ):
+        tr.load(model, wrong)
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, **{**before, "0.weight": np.array([object()], dtype=object)})
+    with pytest.raises(ValueError):
+        tr.load(model, pickled)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_dense_batchnorm_relu_dropout_dense_trains():
+    tr.manual_seed(0)
+    r = np.random.default_rng(0)
+    X = r.standard_normal((256, 4)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64) + (X[:, 1] > 0)
+    model = small_model()
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    penalty = reg.L2(1e-4)
+    first = None
+    for _ in range(60):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(tr.tensor(X)), y) + penalty(model)
+        loss.backward()
+        opt.step()
+        first = first if first is not None else loss.item()
+    model.eval()
+    accuracy = (model(tr.tensor(X)).data.argmax(1) == y).mean()
+    assert loss.item() < 0.5 * first and accuracy > 0.9

@@ -1,0 +1,45 @@
+"""Saving and loading model state: .npz files, written atomically, read without pickle."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .nn import Module
+
+
+def atomic_savez(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
+    """Write an .npz next to `path`, then rename it over `path`: a crash leaves the old file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def save(model: Module, path: str | os.PathLike) -> None:
+    """Save `model.state_dict()` (parameters and buffers) to an .npz file, atomically."""
+    atomic_savez(path, model.state_dict())
+
+
+def load(model: Module, path: str | os.PathLike, strict: bool = True) -> Module:
+    """Load a state saved by `save` into `model` (never unpickles; a bad file changes nothing)."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            state = {name: archive[name] for name in archive.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+        raise ValueError(f"load: {os.fspath(path)!r} is not a readable tinyreg .npz file "
+                         f"({error})") from error  # fmt: skip
+    model.load_state_dict(state, strict=strict)
+    return model
