@@ -1,0 +1,73 @@
+"""Datasets: the bundled digits images and small synthetic sets for the demos.
+
+Everything is generated or read locally (scikit-learn ships the digits data): no downloads.
+Features are float32, labels int64 class indices.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """1,797 handwritten digits as (N, 8, 8) float32 images scaled to [0, 1], and int64 labels."""
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    digits = sklearn_digits()
+    return (digits.images / 16.0).astype(np.float32), digits.target.astype(np.int64)
+
+
+def train_val_test_split(
+    X: np.ndarray, y: np.ndarray, val: float = 0.15, test: float = 0.15, seed: int = 0
+) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Shuffle with `seed` and split into ((X_train, y_train), (X_val, y_val), (X_test, y_test))."""
+    if len(X) != len(y):
+        raise ValueError(f"train_val_test_split: X has {len(X)} rows but y has {len(y)}")
+    if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
+        raise ValueError(f"train_val_test_split: need 0 <= val, test and val + test < 1, got "
+                         f"val={val}, test={test}")  # fmt: skip
+    order = np.random.default_rng(seed).permutation(len(X))
+    n_test, n_val = int(round(test * len(X))), int(round(val * len(X)))
+    test_idx, val_idx = order[:n_test], order[n_test : n_test + n_val]
+    train_idx = order[n_test + n_val :]
+    return tuple((X[i], y[i]) for i in (train_idx, val_idx, test_idx))
+
+
+def make_moons(n: int = 400, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles in 2-D (as sklearn's make_moons), with Gaussian noise."""
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    t = np.pi * rng.random(n)
+    outer = np.stack([np.cos(t[:half]), np.sin(t[:half])], axis=1)
+    inner = np.stack([1 - np.cos(t[half:]), 0.5 - np.sin(t[half:])], axis=1)
+    X = np.concatenate([outer, inner]) + noise * rng.standard_normal((n, 2))
+    y = np.concatenate([np.zeros(half), np.ones(n - half)]).astype(np.int64)
+    return X.astype(np.float32), y
+
+
+def make_spirals(
+    n: int = 600, classes: int = 3, noise: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """`classes` interleaved spiral arms in 2-D (the CS231n toy set)."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % classes
+    r = rng.random(n)
+    theta = y * 2 * np.pi / classes + 4 * r + noise * rng.standard_normal(n)
+    X = np.stack([r * np.sin(theta), r * np.cos(theta)], axis=1)
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+def make_polynomial_regression(
+    n: int = 30, noise: float = 0.15, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """x ~ U(-1, 1), y = sin(pi x) + noise: few points, so a high-degree polynomial overfits."""
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-1, 1, n))
+    return x.astype(np.float32), (np.sin(np.pi * x) + noise * rng.standard_normal(n)).astype(
+        np.float32
+    )
+
+
+def polynomial_features(x: np.ndarray, degree: int) -> np.ndarray:
+    """Columns x, x^2, ..., x^degree (no constant column: the model's bias plays that role)."""
+    return np.stack([x**k for k in range(1, degree + 1)], axis=1).astype(np.float32)
