@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from numba import njit
 
-PARALLEL_MIN_SIZE = 1 << 16  # elements; below this one thread is faster than waking the pool
+PARALLEL_MIN_SIZE = 1 << 22  # elements; below this one thread is faster than waking the pool
 
 
 def _renamed(fn: Callable, suffix: str) -> Callable:

@@ -16,8 +16,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     bench = commands.add_parser("bench", help="measure kernel (and training-step) speed")
-    bench.add_argument("what", nargs="?", default="kernels", choices=["kernels"],
-                       help="what to measure (default: kernels)")  # fmt: skip
+    bench.add_argument(
+        "what", nargs="?", default="kernels", choices=["kernels", "train"],
+        help="kernels (default), or train: a training step against PyTorch",
+    )  # fmt: skip
+    bench.add_argument("--steps", type=int, default=50, help="timed training steps (train)")
     bench.add_argument("--size", type=int, default=1 << 24, help="elements per array (2^24)")
     bench.add_argument("--backend", default="cpu", choices=["cpu", "cuda", "all"])
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -28,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _bench(args: argparse.Namespace) -> int:
     from . import bench
 
+    if args.what == "train":
+        from . import bench_train
+
+        return bench_train.main_train(args.steps, args.json)
     if args.size < 1:
         raise SystemExit(f"tinyreg bench: --size must be >= 1, got {args.size}")
     return bench.main_kernels(args.size, args.backend, args.json)

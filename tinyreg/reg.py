@@ -67,6 +67,7 @@ class Penalty:
                 kernels.for_array(p.data).penalty_value_grad(p.data, grad, l1, l2, scale)
             return (None,) * len(params)
 
+        backward.adds_into_leaf_grads = True
         return _result(np.asarray(value, dtype=params[0].dtype), tuple(params), backward)
 
     def prox_step(self, params: Iterable[Tensor], lr: float) -> None:

@@ -9,6 +9,8 @@ forward, so the chain rule of every op fits on one screen.
 chain of 10,000 ops does not hit Python's recursion limit), reduces broadcast gradients back to
 each parent's shape in one place (`unbroadcast`), and accumulates into the `.grad` of leaf tensors
 across calls until they are cleared (as PyTorch does). Intermediate tensors keep no `.grad`.
+An op whose backward is marked `adds_into_leaf_grads` (a penalty's fused kernel) adds into its
+leaves' `.grad` itself; it runs last, when those gradients exist, so it adds in place.
 """
 
 from __future__ import annotations
@@ -169,6 +171,7 @@ class Tensor:
             if grad.shape != self.shape:
                 raise ValueError(f"backward: grad has shape {grad.shape}, expected {self.shape}")
         pending = {id(self): (grad, False)}  # id -> (gradient, owned by the engine?)
+        deferred = []
         for node in _topological_order(self):
             entry = pending.pop(id(node), None)
             if entry is None:  # only reached through ops that wrote its gradient themselves
@@ -176,6 +179,9 @@ class Tensor:
             g, owned = entry
             if node._backward is None:
                 _accumulate_leaf(node, g, owned)
+                continue
+            if getattr(node._backward, "adds_into_leaf_grads", False):
+                deferred.append((node._backward, g))  # after the leaves have their gradients
                 continue
             for parent, pg in zip(node._parents, node._backward(g), strict=True):
                 if pg is None or not parent.requires_grad:
@@ -189,6 +195,8 @@ class Tensor:
                     pending[key] = (pending[key][0] + pg, True)
                 else:  # a fresh array the closure made is ours; g itself or a view is not
                     pending[key] = (pg, pg is not g and pg.flags.owndata)
+        for backward, g in deferred:
+            backward(g)
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
@@ -340,7 +348,7 @@ class Tensor:
     def relu(self) -> Tensor:
         """max(x, 0); the gradient is 1 where x > 0, else 0."""
         positive = self.data > 0
-        return _result(self.data * positive, (self,), lambda g: (g * positive,))
+        return _result(np.maximum(self.data, 0), (self,), lambda g: (g * positive,))
 
     def tanh(self) -> Tensor:
         out = np.tanh(self.data)
