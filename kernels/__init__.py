@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from . import batchnorm, dropout, optim, penalty
+from . import batchnorm, dropout, optim, penalty, warp
 
-FAMILIES = (penalty, optim, dropout, batchnorm)
+FAMILIES = (penalty, optim, dropout, batchnorm, warp)
 VERSIONS = ("reference", "cpu", "cuda")
 
 

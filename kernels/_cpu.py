@@ -13,7 +13,10 @@ from collections.abc import Callable
 
 from numba import njit
 
-PARALLEL_MIN_SIZE = 1 << 22  # elements; below this one thread is faster than waking the pool
+# Elements below which one thread wins. In a training step the numerical kernels run between BLAS
+# calls, whose idle threads still spin on the cores: waking Numba's pool then costs milliseconds,
+# so elementwise kernels go parallel only for very large arrays.
+PARALLEL_MIN_SIZE = 1 << 22
 
 
 def _renamed(fn: Callable, suffix: str) -> Callable:
@@ -29,19 +32,20 @@ def _renamed(fn: Callable, suffix: str) -> Callable:
 FASTMATH = {"reassoc", "contract"}
 
 
-def parallel_kernel(fn: Callable) -> Callable:
-    """Dispatch on the size of the first argument: serial below PARALLEL_MIN_SIZE, else parallel."""
+def parallel_kernel(fn: Callable | None = None, *, min_size: int = PARALLEL_MIN_SIZE) -> Callable:
+    """Dispatch on the size of the first argument: serial below `min_size`, else parallel.
+
+    Use as `@parallel_kernel` or `@parallel_kernel(min_size=...)`."""
+    if fn is None:
+        return lambda f: parallel_kernel(f, min_size=min_size)
     serial = njit(cache=True, fastmath=FASTMATH)(_renamed(fn, "_serial"))
     parallel = njit(cache=True, parallel=True, fastmath=FASTMATH)(_renamed(fn, "_parallel"))
 
     def dispatch(*args):
-        return (parallel if args[0].size >= PARALLEL_MIN_SIZE else serial)(*args)
+        return (parallel if args[0].size >= min_size else serial)(*args)
 
-    dispatch.__name__, dispatch.__qualname__, dispatch.__doc__ = (
-        fn.__name__,
-        fn.__qualname__,
-        fn.__doc__,
-    )
+    dispatch.__name__, dispatch.__qualname__ = fn.__name__, fn.__qualname__
+    dispatch.__doc__ = fn.__doc__
     dispatch.serial, dispatch.parallel = serial, parallel
     return dispatch
 

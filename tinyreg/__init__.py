@@ -1,6 +1,6 @@
 """tinyreg: a small, fast, honest deep-learning framework for learning regularization."""
 
-from . import functional, kernels, nn, optim, reg
+from . import augment, functional, kernels, nn, optim, reg
 from .gradcheck import GradcheckError, gradcheck
 from .random import manual_seed
 from .serialization import load, save
@@ -22,6 +22,7 @@ __version__ = "0.1.0"
 __all__ = [
     "GradcheckError",
     "Tensor",
+    "augment",
     "concatenate",
     "functional",
     "kernels",

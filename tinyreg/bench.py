@@ -168,6 +168,62 @@ def run_kernels(size: int, backends: list[str], repeats: int = 15) -> list[dict]
     return rows
 
 
+def _scipy_warp_loop(images: np.ndarray, matrices: np.ndarray) -> None:
+    """The same warp as a loop of scipy.ndimage.affine_transform(order=1) calls, per image."""
+    from scipy import ndimage
+
+    n, _, h, w = images.shape
+    center = np.array([(h - 1) / 2, (w - 1) / 2])
+    for i in range(n):
+        (a, b, _), (d, e, _) = matrices[i]
+        matrix = np.array([[e, d], [b, a]])
+        ndimage.affine_transform(images[i, 0], matrix, offset=center - matrix @ center, order=1)
+
+
+def run_warp(backends: list[str], count: int = 4096, repeats: int = 5) -> list[dict]:
+    """Images per second of a random rotation + scaling warp for 28x28 and 8x8 batches."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for side in (28, 8):
+        images = rng.random((count, 1, side, side)).astype(np.float32)
+        angles = np.deg2rad(rng.uniform(-30, 30, count))
+        scales = rng.uniform(0.9, 1.1, count)
+        matrices = np.zeros((count, 2, 3))
+        matrices[:, 0, 0] = matrices[:, 1, 1] = np.cos(angles) / scales
+        matrices[:, 1, 0] = np.sin(angles) / scales
+        matrices[:, 0, 1] = -matrices[:, 1, 0]
+        out = np.empty_like(images)
+        timings = {"reference": None, "scipy loop": None}
+        for name, fn in (("reference", kernels.backend("reference").affine_warp),
+                         ("scipy loop", None)):  # fmt: skip
+            call = (
+                partial(fn, images, matrices, 0.0, out)
+                if fn
+                else partial(_scipy_warp_loop, images, matrices)
+            )
+            timings[name] = _median_time(call, 1 if side == 28 else repeats, lambda: None)
+        for backend in backends:
+            args, sync, _ = _device_arrays(backend, (images, matrices, 0.0, out))
+            kernel = kernels.backend(backend).affine_warp
+            kernel(*args)
+            seconds = _median_time(partial(kernel, *args), repeats, sync)
+            rows.append(dict(image=f"{side}x{side}", batch=count, backend=backend,
+                             images_per_s=count / seconds,
+                             vs_reference=timings["reference"] / seconds,
+                             vs_scipy=timings["scipy loop"] / seconds))  # fmt: skip
+    return rows
+
+
+def format_warp_rows(rows: list[dict]) -> str:
+    lines = ["| warp (rotation+scale) | batch | backend | images/s | x NumPy ref | x scipy loop |",
+             "|---|---:|---|---:|---:|---:|"]  # fmt: skip
+    for r in rows:
+        lines.append(f"| {r['image']} | {r['batch']} | {r['backend']} | "
+                     f"{r['images_per_s']:,.0f} | {r['vs_reference']:.1f}x | "
+                     f"{r['vs_scipy']:.1f}x |")  # fmt: skip
+    return "\n".join(lines)
+
+
 def cold_start_seconds() -> float:
     """A fresh interpreter: import the kernels and call each CPU kernel once (Numba cache warm)."""
     program = (
@@ -222,10 +278,13 @@ def main_kernels(size: int, backend: str, json_path: str | None) -> int:
     rows = run_kernels(size, backends)
     print(f"tinyreg bench kernels, float32, on {machine_description()}")
     print(format_rows(rows))
+    warp_rows = run_warp(backends)
+    print()
+    print(format_warp_rows(warp_rows))
     cold = cold_start_seconds()
     print(f"\ncold import + first call of every CPU kernel (Numba cache warm): {cold:.2f} s")
     if json_path:
         with open(json_path, "w") as f:
-            json.dump({"machine": machine_description(), "rows": rows, "cold_start_s": cold}, f,
-                      indent=2)  # fmt: skip
+            json.dump({"machine": machine_description(), "rows": rows, "warp": warp_rows,
+                       "cold_start_s": cold}, f, indent=2)  # fmt: skip
     return 0

@@ -6,7 +6,7 @@ Each function returns a matplotlib Figure and, given `path`, also saves it as a 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 
@@ -84,4 +84,21 @@ def sparsity_curves(
     ax.set_xlabel("epoch")
     ax.set_ylabel("fraction of weights == 0")
     ax.legend(fontsize=7)
+    return _finish(fig, path)
+
+
+def image_grid(rows: Sequence[np.ndarray], labels: Sequence[str],
+               path: str | os.PathLike | None = None) -> Figure:  # fmt: skip
+    """A grid of grey images, one row per batch (e.g. originals above augmented copies)."""
+    count = max(len(r) for r in rows)
+    fig, axes = plt.subplots(len(rows), count, figsize=(1.1 * count, 1.2 * len(rows)),
+                             squeeze=False)  # fmt: skip
+    for row, (images, label) in enumerate(zip(rows, labels, strict=True)):
+        for col in range(count):
+            ax = axes[row][col]
+            ax.axis("off")
+            if col < len(images):
+                image = images[col]
+                ax.imshow(image[0] if image.ndim == 3 else image, cmap="gray_r")
+        axes[row][0].set_title(label, fontsize=8, loc="left")
     return _finish(fig, path)

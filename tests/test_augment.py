@@ -1,0 +1,146 @@
+"""Augmentation transforms and the warp, flip and crop kernels."""
+
+import numpy as np
+import pytest
+import scipy.ndimage as ndimage
+
+import tinyreg as tr
+from tinyreg import augment as A
+from tinyreg import kernels
+
+
+def images(shape=(6, 2, 9, 9), seed=0):
+    return np.random.default_rng(seed).random(shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("quarter_turns", [1, 2, 3])
+@pytest.mark.parametrize("shape", [(5, 9, 9), (4, 3, 8, 8)])
+def test_rotation_by_quarter_turns_is_exactly_rot90(quarter_turns, shape):
+    batch = images(shape)
+    angle = 90.0 * quarter_turns
+    out = A.RandomRotation((angle, angle))(batch)
+    np.testing.assert_array_equal(out, np.rot90(batch, quarter_turns, axes=(-2, -1)))
+
+
+def test_identity_transforms():
+    batch = images()
+    np.testing.assert_array_equal(A.RandomRotation(0)(batch), batch)
+    np.testing.assert_array_equal(A.RandomScale((1.0, 1.0))(batch), batch)
+    np.testing.assert_array_equal(A.RandomCrop(9, padding=0)(batch), batch)
+    np.testing.assert_array_equal(A.RandomFlip(p=0.0)(batch), batch)
+
+
+def test_flips_equal_np_flip():
+    batch = images()
+    np.testing.assert_array_equal(A.RandomFlip(p=1.0)(batch), np.flip(batch, -1))
+    np.testing.assert_array_equal(A.RandomFlip(False, True, p=1.0)(batch), np.flip(batch, -2))
+    both = A.RandomFlip(True, True, p=1.0)(batch)
+    np.testing.assert_array_equal(both, np.flip(batch, (-2, -1)))
+
+
+def scipy_warp(image, read_map):
+    """The same read-from map through scipy (coordinates in (row, col) order)."""
+    h, w = image.shape
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    (a, b), (d, e) = read_map
+    matrix = np.array([[e, d], [b, a]])
+    offset = np.array([cy, cx]) - matrix @ np.array([cy, cx])
+    return ndimage.affine_transform(image.astype(np.float64), matrix, offset=offset, order=1,
+                                    mode="constant", cval=0.0)  # fmt: skip
+
+
+def test_random_rotation_and_scale_match_scipy_away_from_the_border():
+    batch = images((8, 1, 20, 20))
+    transform = A.RandomAffine(30, scale=(0.8, 1.2), seed=3)
+    maps = A.RandomAffine(30, scale=(0.8, 1.2), seed=3).linear_maps(8)
+    out = transform(batch)
+    for i in range(8):
+        expected = scipy_warp(batch[i, 0], maps[i])
+        np.testing.assert_allclose(out[i, 0, 4:-4, 4:-4], expected[4:-4, 4:-4], atol=1e-5)
+
+
+def test_per_image_parameters_differ_and_repeat_with_the_seed():
+    batch = np.repeat(images((1, 1, 9, 9)), 6, axis=0)
+    first = A.RandomRotation(40, seed=1)(batch)
+    again = A.RandomRotation(40, seed=1)(batch)
+    np.testing.assert_array_equal(first, again)
+    assert len({first[i].tobytes() for i in range(6)}) == 6  # every image its own angle
+    tr.manual_seed(2)
+    global_a = A.RandomCrop(7, padding=2)(batch)
+    tr.manual_seed(2)
+    np.testing.assert_array_equal(A.RandomCrop(7, padding=2)(batch), global_a)
+
+
+def test_inputs_are_not_modified_and_types_round_trip():
+    batch = images()
+    before = batch.copy()
+    out = A.Compose([A.RandomRotation(20), A.RandomFlip(), A.RandomCrop(7, padding=1)])(batch)
+    np.testing.assert_array_equal(batch, before)
+    assert out.shape == (6, 2, 7, 7)
+    as_tensor = A.RandomScale((0.9, 1.1))(tr.tensor(batch))
+    assert isinstance(as_tensor, tr.Tensor) and as_tensor.shape == batch.shape
+
+
+def test_eval_mode_is_identity():
+    batch = images()
+    transform = A.Compose([A.RandomRotation(45), A.RandomCrop(5)]).eval()
+    np.testing.assert_array_equal(transform(batch), batch)
+
+
+def test_compose_merges_rotation_and_scale_into_one_warp(monkeypatch):
+    calls = []
+    backend = kernels.backend("cpu")
+    original = backend.affine_warp
+    monkeypatch.setattr(backend, "affine_warp", lambda *a: calls.append(1) or original(*a))
+    batch = images()
+    merged = A.Compose([A.RandomRotation(30, seed=5), A.RandomScale((0.8, 1.2), seed=6)])(batch)
+    assert len(calls) == 1
+    rotated = A.RandomRotation(30, seed=5)(batch)
+    two_pass = A.RandomScale((0.8, 1.2), seed=6)(rotated)
+    inner = (slice(None), slice(None), slice(3, -3), slice(3, -3))
+    np.testing.assert_allclose(merged[inner], two_pass[inner], atol=0.15)
+
+
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda: A.RandomRotation(-5), "degrees"),
+        (lambda: A.RandomRotation((10, 5)), "degrees"),
+        (lambda: A.RandomScale((0.0, 1.0)), "scale"),
+        (lambda: A.RandomFlip(p=1.5), "p must"),
+        (lambda: A.RandomCrop(0), "size"),
+        (lambda: A.RandomCrop(4, padding=-1), "padding"),
+    ],
+)
+def test_bad_arguments(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_bad_batches():
+    with pytest.raises(ValueError, match=r"images must be .* got shape \(9,\)"):
+        A.RandomFlip()(np.zeros(9))
+    with pytest.raises(ValueError, match="images must be"):
+        A.RandomFlip()(np.zeros((1, 1, 1, 2, 2)))
+    with pytest.raises(ValueError, match="larger than the padded image"):
+        A.RandomCrop(12, padding=1)(images())
+
+
+@pytest.mark.parametrize("version", ["reference", "cuda"])
+def test_kernel_versions_match_cpu(version):
+    batch = images((3, 2, 7, 6))
+    maps = A.RandomAffine(50, scale=(0.7, 1.4), seed=0).linear_maps(3)
+    matrices = np.zeros((3, 2, 3))
+    matrices[:, :, :2] = maps
+    matrices[:, :, 2] = [[0.3, -0.6], [1.2, 0.1], [-2.0, 0.0]]
+    results = {}
+    for name in ("cpu", version):
+        k = kernels.backend(name)
+        warped, flipped, cropped = (np.empty_like(batch), np.empty_like(batch),
+                                    np.empty((3, 2, 5, 4), np.float32))  # fmt: skip
+        k.affine_warp(batch, matrices, 0.5, warped)
+        k.flip(batch, np.array([True, False, True]), np.array([False, True, True]), flipped)
+        k.crop(batch, np.array([0, 2, 4]), np.array([3, 1, 0]), 1, -1.0, cropped)
+        results[name] = (warped, flipped, cropped)
+    for cpu, other in zip(results["cpu"], results[version], strict=True):
+        np.testing.assert_allclose(other, cpu, atol=1e-5)

@@ -1,0 +1,255 @@
+"""Data augmentation: random rotation, scaling, flipping and cropping of image batches.
+
+Every transform takes a batch (N, H, W) or (N, C, H, W) (a NumPy array or a Tensor), draws its own
+random parameters for each image, and returns a new batch of the same shape (except RandomCrop,
+whose output has the crop size); the input is never modified. Parameters come from the transform's
+own generator when it was given a `seed`, else from the one `tinyreg.manual_seed` seeds. In eval
+mode (`.eval()`) a transform is the identity, as in Keras.
+
+Ranges follow torchvision:
+    RandomRotation(degrees)   angle ~ U(-d, d), or U(lo, hi) for a pair; counter-clockwise
+    RandomScale(scale)        factor ~ U(lo, hi) (> 1 zooms in)
+    RandomAffine(degrees, scale)  both in one warp
+    RandomFlip(horizontal, vertical, p)   each flip with probability p per image
+    RandomCrop(size, padding)  pad with `fill`, then a random size window per image
+Warps are bilinear about the image centre ((H - 1) / 2, (W - 1) / 2) with constant `fill`, so a
+90 degree rotation is exactly np.rot90. `Compose` merges consecutive rotations and scalings into
+one matrix per image: one pass over the pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import kernels
+from . import random as _random
+from .tensor import Tensor
+
+
+def _batch(images: Any) -> tuple[np.ndarray, bool, bool]:
+    """(contiguous (N, C, H, W) float array, was a tensor?, had a channel axis?)."""
+    is_tensor = isinstance(images, Tensor)
+    array = np.asarray(images.data if is_tensor else images)
+    if array.ndim not in (3, 4):
+        raise ValueError(f"images must be (N, H, W) or (N, C, H, W), got shape {array.shape}")
+    if array.dtype not in (np.float32, np.float64):
+        array = array.astype(np.float32)
+    with_channels = array.ndim == 4
+    array = np.ascontiguousarray(array if with_channels else array[:, None])
+    return array, is_tensor, with_channels
+
+
+def _restore(out: np.ndarray, is_tensor: bool, with_channels: bool) -> Any:
+    out = out if with_channels else out[:, 0]
+    return Tensor(out) if is_tensor else out
+
+
+def _pair(value: Any, name: str, symmetric: bool) -> tuple[float, float]:
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        return (-float(value), float(value)) if symmetric else (float(value), float(value))
+    lo, hi = (float(v) for v in value)
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
+        raise ValueError(f"{name} must be a pair (lo, hi) with lo <= hi, got {value!r}")
+    return lo, hi
+
+
+class Transform:
+    """Base class: random per-image parameters, identity in eval mode."""
+
+    def __init__(self, seed: int | None = None):
+        self._rng = np.random.default_rng(seed) if seed is not None else None
+        self.training = True
+
+    @property
+    def rng(self) -> np.random.Generator:
+        return self._rng if self._rng is not None else _random.generator()
+
+    def train(self, mode: bool = True) -> Transform:
+        self.training = mode
+        return self
+
+    def eval(self) -> Transform:
+        return self.train(False)
+
+    def __call__(self, images: Any) -> Any:
+        array, is_tensor, with_channels = _batch(images)
+        if not self.training:
+            return _restore(array.copy(), is_tensor, with_channels)
+        return _restore(self.apply(array), is_tensor, with_channels)
+
+    def apply(self, images: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class AffineTransform(Transform):
+    """A transform that is one 2x2 matrix per image (the part that maps output to input)."""
+
+    fill: float
+
+    def linear_maps(self, n: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def apply(self, images: np.ndarray) -> np.ndarray:
+        return _warp(images, self.linear_maps(len(images)), self.fill)
+
+
+def _warp(images: np.ndarray, maps: np.ndarray, fill: float) -> np.ndarray:
+    matrices = np.zeros((len(images), 2, 3))
+    matrices[:, :, :2] = maps
+    out = np.empty_like(images)
+    kernels.for_array(images).affine_warp(images, matrices, fill, out)
+    return out
+
+
+def _rotations(degrees: np.ndarray) -> np.ndarray:
+    """Read-from matrices [[cos, -sin], [sin, cos]] of counter-clockwise rotations; cos and sin
+    are rounded to 12 decimals so multiples of 90 degrees are exact (cos 90 = 0, not 6e-17)."""
+    radians = np.deg2rad(degrees)
+    cos, sin = np.round(np.cos(radians), 12), np.round(np.sin(radians), 12)
+    return np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2)
+
+
+class RandomRotation(AffineTransform):
+    """Rotate each image by an angle ~ U(-degrees, degrees) (or U(lo, hi)) counter-clockwise
+    about its centre, bilinear, with `fill` outside (torchvision's RandomRotation, bilinear)."""
+
+    def __init__(self, degrees: float | Sequence[float], fill: float = 0.0,
+                 seed: int | None = None):  # fmt: skip
+        super().__init__(seed)
+        self.degrees, self.fill = _pair(degrees, "degrees", symmetric=True), float(fill)
+
+    def linear_maps(self, n: int) -> np.ndarray:
+        return _rotations(self.rng.uniform(*self.degrees, n))
+
+
+def _scale_range(scale: Any) -> tuple[float, float]:
+    lo, hi = _pair(scale, "scale", symmetric=False)
+    if lo <= 0:
+        raise ValueError(f"scale must be > 0, got {scale!r}")
+    return lo, hi
+
+
+class RandomScale(AffineTransform):
+    """Scale each image by a factor ~ U(lo, hi) about its centre (> 1 zooms in), bilinear."""
+
+    def __init__(self, scale: Sequence[float] = (0.9, 1.1), fill: float = 0.0,
+                 seed: int | None = None):  # fmt: skip
+        super().__init__(seed)
+        self.scale, self.fill = _scale_range(scale), float(fill)
+
+    def linear_maps(self, n: int) -> np.ndarray:
+        return np.eye(2) / self.rng.uniform(*self.scale, n)[:, None, None]
+
+
+class RandomAffine(AffineTransform):
+    """Rotation by U(-degrees, degrees) and scaling by U(scale) in one warp (torchvision's
+    RandomAffine without translation and shear)."""
+
+    def __init__(self, degrees: float | Sequence[float], scale: Sequence[float] | None = None,
+                 fill: float = 0.0, seed: int | None = None):  # fmt: skip
+        super().__init__(seed)
+        self.degrees = _pair(degrees, "degrees", symmetric=True)
+        self.scale = _scale_range(scale) if scale is not None else None
+        self.fill = float(fill)
+
+    def linear_maps(self, n: int) -> np.ndarray:
+        maps = _rotations(self.rng.uniform(*self.degrees, n))
+        if self.scale is not None:
+            maps = maps / self.rng.uniform(*self.scale, n)[:, None, None]
+        return maps
+
+
+class RandomFlip(Transform):
+    """Flip each image left-right (horizontal) and/or upside-down (vertical), each with
+    probability p per image (torchvision's RandomHorizontalFlip / RandomVerticalFlip)."""
+
+    def __init__(self, horizontal: bool = True, vertical: bool = False, p: float = 0.5,
+                 seed: int | None = None):  # fmt: skip
+        super().__init__(seed)
+        if not isinstance(p, int | float) or not 0.0 <= p <= 1.0:
+            raise ValueError(f"p must lie in [0, 1], got {p!r}")
+        self.horizontal, self.vertical, self.p = horizontal, vertical, float(p)
+
+    def apply(self, images: np.ndarray) -> np.ndarray:
+        n = len(images)
+        flip_h = (self.rng.random(n) < self.p) & self.horizontal
+        flip_v = (self.rng.random(n) < self.p) & self.vertical
+        out = np.empty_like(images)
+        kernels.for_array(images).flip(images, flip_h, flip_v, out)
+        return out
+
+
+class RandomCrop(Transform):
+    """Pad each side by `padding` pixels of `fill`, then cut a random `size` window per image."""
+
+    def __init__(self, size: int | Sequence[int], padding: int = 0, fill: float = 0.0,
+                 seed: int | None = None):  # fmt: skip
+        super().__init__(seed)
+        self.size = (size, size) if isinstance(size, int) else tuple(size)
+        if len(self.size) != 2 or min(self.size) < 1:
+            raise ValueError(f"size must be a positive int or (height, width), got {size!r}")
+        if not isinstance(padding, int) or padding < 0:
+            raise ValueError(f"padding must be an integer >= 0, got {padding!r}")
+        self.padding, self.fill = padding, float(fill)
+
+    def apply(self, images: np.ndarray) -> np.ndarray:
+        n, channels, h, w = images.shape
+        oh, ow = self.size
+        room_y, room_x = h + 2 * self.padding - oh, w + 2 * self.padding - ow
+        if room_y < 0 or room_x < 0:
+            raise ValueError(f"size {self.size} is larger than the padded image "
+                             f"({h + 2 * self.padding}, {w + 2 * self.padding})")  # fmt: skip
+        tops = self.rng.integers(0, room_y + 1, n)
+        lefts = self.rng.integers(0, room_x + 1, n)
+        out = np.empty((n, channels, oh, ow), images.dtype)
+        kernels.for_array(images).crop(images, tops, lefts, self.padding, self.fill, out)
+        return out
+
+
+class Compose(Transform):
+    """Apply transforms in order; consecutive rotations and scalings with the same fill become
+    one warp (their matrices multiply), so they cost one pass over the pixels."""
+
+    def __init__(self, transforms: Sequence[Transform]):
+        super().__init__()
+        self.transforms = list(transforms)
+
+    def train(self, mode: bool = True) -> Compose:
+        super().train(mode)
+        for t in self.transforms:
+            t.train(mode)
+        return self
+
+    def apply(self, images: np.ndarray) -> np.ndarray:
+        pending: list[AffineTransform] = []
+        for t in [*self.transforms, None]:
+            mergeable = isinstance(t, AffineTransform) and (
+                not pending or t.fill == pending[0].fill
+            )
+            if mergeable:
+                pending.append(t)
+                continue
+            if pending:  # reading from A1 A2 ... applies the first transform first
+                maps = pending[0].linear_maps(len(images))
+                for later in pending[1:]:
+                    maps = maps @ later.linear_maps(len(images))
+                images = _warp(images, maps, pending[0].fill)
+                pending = [t] if isinstance(t, AffineTransform) else []
+            if t is not None and not isinstance(t, AffineTransform):
+                images = t.apply(images)
+        return images
+
+
+def show_grid(batch: Any, augmented: Any, count: int = 8, path: str | None = None):
+    """Originals (top row) above their augmented versions (bottom row); returns the Figure."""
+    from .plots import image_grid
+
+    return image_grid([np.asarray(getattr(batch, "data", batch))[:count],
+                       np.asarray(getattr(augmented, "data", augmented))[:count]],
+                      ["original", "augmented"], path)  # fmt: skip
