@@ -15,6 +15,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tinyreg {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    compare = commands.add_parser(
+        "compare", help="train one network under each regularization technique and compare"
+    )
+    compare.add_argument("--dataset", default="digits", choices=["digits", "moons", "spirals"])
+    compare.add_argument("--runs", help="comma-separated subset, e.g. none,l1,l2 (default: all)")
+    compare.add_argument("--epochs", type=int, default=150, help="most epochs per run (150)")
+    compare.add_argument("--seed", type=int, default=0)
+    compare.add_argument("--out", default="report", help="folder for report.md and plots")
+    compare.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    compare.add_argument("--quick", action="store_true", help="a few seconds, for tests")
+    compare.set_defaults(handler=_compare)
+
     bench = commands.add_parser("bench", help="measure kernel (and training-step) speed")
     bench.add_argument(
         "what", nargs="?", default="kernels", choices=["kernels", "train"],
@@ -26,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     bench.set_defaults(handler=_bench)
     return parser
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from . import compare
+
+    return compare.main(args.dataset, args.runs, args.epochs, args.seed, args.out, args.device,
+                        args.quick)  # fmt: skip
 
 
 def _bench(args: argparse.Namespace) -> int:
