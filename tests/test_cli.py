@@ -1,0 +1,62 @@
+"""The command line: version and help, `compare --quick`, and the benchmarks on small sizes."""
+
+import json
+import re
+
+import pytest
+
+from tinyreg import __version__, bench, cli
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0 and __version__ in capsys.readouterr().out
+    assert cli.main([]) == 0
+    assert "compare" in capsys.readouterr().out
+
+
+def table_without_seconds(text):
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    return [line.rsplit("|", 2)[0] for line in rows]
+
+
+def test_compare_quick_writes_report_and_repeats(tmp_path, capsys):
+    args = ["compare", "--quick", "--runs", "none,l1_prox,dropout,augmentation,all"]
+    assert cli.main([*args, "--out", str(tmp_path / "a")]) == 0
+    first = capsys.readouterr().out
+    assert cli.main([*args, "--out", str(tmp_path / "b")]) == 0
+    second = capsys.readouterr().out
+    assert table_without_seconds(first) == table_without_seconds(second)  # same seed, same table
+    assert len(table_without_seconds(first)) == 1 + 5  # the header and one row per run
+    report = (tmp_path / "a" / "report.md").read_text()
+    for png in ("curves_none.png", "weight_histograms.png", "sparsity.png", "augmentation.png"):
+        assert png in report and (tmp_path / "a" / png).stat().st_size > 1000
+    prox_row = next(line for line in first.splitlines() if line.startswith("| l1_prox"))
+    zeros = float(re.split(r"\s*\|\s*", prox_row)[4].rstrip("%"))
+    assert zeros > 0  # the proximal step gives exact zeros
+
+
+def test_compare_on_moons_and_bad_arguments(tmp_path, capsys):
+    assert cli.main(["compare", "--quick", "--dataset", "moons", "--runs", "none,l2",
+                     "--out", str(tmp_path)]) == 0  # fmt: skip
+    assert cli.main(["compare", "--runs", "nonsense", "--out", str(tmp_path)]) == 2
+    assert "unknown runs ['nonsense']" in capsys.readouterr().out
+    assert cli.main(["compare", "--device", "cuda", "--out", str(tmp_path)]) == 2
+
+
+def test_bench_kernels_small(tmp_path, capsys):
+    rows = bench.run_kernels(4096, ["cpu"], repeats=2)
+    assert {r["kernel"] for r in rows} == {c.name for c in bench.CASES}
+    assert all(r["ms"] > 0 and r["gbps"] > 0 and r["vs_reference"] > 0 for r in rows)
+    assert "| penalty value |" in bench.format_rows(rows)
+    warp = bench.run_warp(["cpu"], count=16, repeats=1)
+    assert [r["image"] for r in warp] == ["28x28", "8x8"]
+
+
+def test_bench_train_measures_tinyreg(tmp_path):
+    from tinyreg import bench_train
+
+    result = bench_train.measure("tinyreg", "S", steps=3)
+    assert result["ms"] > 0 and result["peak_mib"] >= 0
+    assert json.dumps(result)
