@@ -36,7 +36,7 @@ CLAIMS = {
     "weight_decay": lambda f: (
         f["sgd_wd_vs_l2"] < 1e-12 and f["adam_wd_vs_l2"] < 1e-12 and f["adamw_vs_adam_l2"] > 1e-3
     ),
-    "dropout": lambda f: f["val_loss_with"] < f["val_loss_without"],
+    "dropout": lambda f: f["val_acc_with"] > f["val_acc_without"],
     "batchnorm": lambda f: f["acc_with_bn"] > 0.8 and f["acc_without_bn"] < f["acc_with_bn"],
     "early_stopping": lambda f: (
         f["stop_p0"] < f["stop_p5"] < f["stop_p20"]
