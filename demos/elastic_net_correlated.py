@@ -7,26 +7,11 @@ depends on the first two signals. Both models are fitted with proximal gradient 
 
 import matplotlib.pyplot as plt
 import numpy as np
-from common import finding, parse, save
+from common import finding, fit_linear, parse, save
 
-import tinyreg as tr
-from tinyreg import functional as F
-from tinyreg import nn, optim, reg
+from tinyreg import reg
 
 GROUPS, SIZE = 3, 3
-
-
-def fit(X, y, prox, steps):
-    tr.manual_seed(0)
-    model = nn.Dense(X.shape[1], 1).to(np.float64)
-    lr = 1.0 / (np.linalg.eigvalsh(X.T @ X / len(X)).max() + prox.l2)
-    opt = optim.SGD(model.parameters(), lr=lr, prox=prox)
-    x = tr.tensor(X)
-    for _ in range(steps):
-        opt.zero_grad()
-        (0.5 * F.mse_loss(model(x), y[:, None])).backward()
-        opt.step()
-    return model.weight.data[:, 0].copy()
 
 
 def main():
@@ -37,8 +22,8 @@ def main():
     X = np.repeat(latent, SIZE, axis=1) + 0.01 * rng.standard_normal((n, GROUPS * SIZE))
     y = 3 * latent[:, 0] - 2 * latent[:, 1] + 0.3 * rng.standard_normal(n)
     steps = 5000 if args.quick else 30000  # near-copies make the problem ill-conditioned
-    w_l1 = fit(X, y, reg.L1(1.0), steps)
-    w_en = fit(X, y, reg.ElasticNet(0.5, 2.0), steps)
+    w_l1 = fit_linear(X, y, prox=reg.L1(1.0), steps=steps)
+    w_en = fit_linear(X, y, prox=reg.ElasticNet(0.5, 2.0), steps=steps)
     kept = {name: (w.reshape(GROUPS, SIZE) != 0).sum(axis=1) for name, w in
             (("L1", w_l1), ("elastic net", w_en))}  # fmt: skip
     finding(

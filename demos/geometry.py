@@ -9,24 +9,9 @@ for L1, the L2 penalty for L2), not drawn by hand.
 
 import matplotlib.pyplot as plt
 import numpy as np
-from common import finding, parse, save
+from common import finding, fit_linear, parse, save
 
-import tinyreg as tr
-from tinyreg import functional as F
-from tinyreg import nn, optim, reg
-
-
-def train(X, y, penalty=None, prox=None, steps=3000):
-    model = nn.Dense(2, 1, bias=False).to(np.float64)
-    model.weight.data[:] = 0.0
-    opt = optim.SGD(model.parameters(), lr=0.2, prox=prox)
-    x = tr.tensor(X)
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = 0.5 * F.mse_loss(model(x), y[:, None])
-        (loss + penalty(model) if penalty else loss).backward()
-        opt.step()
-    return model.weight.data[:, 0].copy()
+from tinyreg import reg
 
 
 def main():
@@ -36,9 +21,9 @@ def main():
     X = rng.standard_normal((n, 2)) * np.array([1.0, 0.7])  # elliptical loss contours
     y = X @ np.array([1.5, 0.4]) + 0.1 * rng.standard_normal(n)
     steps = 500 if args.quick else 3000
-    w_free = train(X, y, steps=steps)
-    w_l1 = train(X, y, prox=reg.L1(0.6), steps=steps)
-    w_l2 = train(X, y, penalty=reg.L2(1.0), steps=steps)
+    w_free = fit_linear(X, y, steps=steps, bias=False)
+    w_l1 = fit_linear(X, y, prox=reg.L1(0.6), steps=steps, bias=False)
+    w_l2 = fit_linear(X, y, penalty=reg.L2(1.0), steps=steps, bias=False)
 
     def where(w):
         return "on an axis" if np.any(w == 0) else "off the axes"

@@ -8,26 +8,9 @@ regularization paths (coefficient against lambda) for L1, L2 and elastic net.
 
 import matplotlib.pyplot as plt
 import numpy as np
-from common import finding, parse, save
+from common import finding, fit_linear, parse, save
 
-import tinyreg as tr
-from tinyreg import functional as F
-from tinyreg import nn, optim, reg
-
-
-def fit(X, y, penalty=None, prox=None, steps=2000):
-    tr.manual_seed(0)
-    model = nn.Dense(X.shape[1], 1).to(np.float64)
-    curvature = np.linalg.eigvalsh(X.T @ X / len(X)).max() + (penalty.l2 if penalty else 0)
-    lr = 1.0 / curvature  # 1 / Lipschitz constant of the smooth part: gradient descent converges
-    opt = optim.SGD(model.parameters(), lr=lr, prox=prox)
-    x = tr.tensor(X)
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = 0.5 * F.mse_loss(model(x), y[:, None])
-        (loss + penalty(model) if penalty else loss).backward()
-        opt.step()
-    return model.weight.data[:, 0].copy()
+from tinyreg import reg
 
 
 def main():
@@ -40,8 +23,8 @@ def main():
     y = X @ true_w + 0.5 * rng.standard_normal(n)
     steps = 300 if args.quick else 2000
 
-    w_l1 = fit(X, y, prox=reg.L1(0.3), steps=steps)
-    w_l2 = fit(X, y, penalty=reg.L2(0.3), steps=steps)
+    w_l1 = fit_linear(X, y, prox=reg.L1(0.3), steps=steps)
+    w_l2 = fit_linear(X, y, penalty=reg.L2(0.3), steps=steps)
     selected = np.flatnonzero(w_l1)
     finding(
         f"L1 (proximal) set {np.sum(w_l1 == 0)} of {d - informative} useless weights exactly to 0 "
@@ -56,9 +39,11 @@ def main():
     lams = np.logspace(-2, 0.6, 6 if args.quick else 16)
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), sharey=True)
     paths = {
-        "L1 (proximal)": [fit(X, y, prox=reg.L1(lam), steps=steps) for lam in lams],
-        "L2": [fit(X, y, penalty=reg.L2(lam * 10), steps=steps) for lam in lams],
-        "elastic net": [fit(X, y, prox=reg.ElasticNet(lam, lam), steps=steps) for lam in lams],
+        "L1 (proximal)": [fit_linear(X, y, prox=reg.L1(lam), steps=steps) for lam in lams],
+        "L2": [fit_linear(X, y, penalty=reg.L2(lam * 10), steps=steps) for lam in lams],
+        "elastic net": [
+            fit_linear(X, y, prox=reg.ElasticNet(lam, lam), steps=steps) for lam in lams
+        ],
     }
     for ax, (name, path) in zip(axes, paths.items(), strict=True):
         path = np.array(path)
