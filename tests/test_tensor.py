@@ -402,6 +402,22 @@ def test_factories_and_seed():
         tr.manual_seed(-1)
 
 
+def test_astype_casts_and_casts_the_gradient_back():
+    x = np.array([1.5, -2.0])
+    assert tr.gradcheck(lambda t: t.astype(np.float64) * 3.0, [x])
+    t = tr.tensor(x, requires_grad=True)
+    low = t.astype(np.float32)
+    assert low.dtype == np.float32
+    (low * 2).sum().backward()
+    assert t.grad.dtype == np.float64
+    np.testing.assert_array_equal(t.grad, [2.0, 2.0])
+
+
+def test_cuda_device_is_refused_with_a_clear_message():
+    with pytest.raises(ValueError, match="CPU only"):
+        tr.tensor([1.0], device="cuda")
+
+
 def test_item_numpy_detach():
     x = tr.tensor(np.array([[2.5]]), requires_grad=True)
     assert x.item() == 2.5 and x.numpy() is x.data

@@ -205,8 +205,8 @@ def main(
 ) -> int:
     """Train every chosen run, print the table, write the report; returns the exit code."""
     if device != "cpu":
-        print(f"tinyreg compare: --device {device} needs tinyreg's GPU backend, which is not "
-              "available in this version; use --device cpu")  # fmt: skip
+        print(f"tinyreg compare: --device {device}: GPU tensors are not wired into tinyreg's "
+              "engine yet (the CUDA kernels exist); use --device cpu")  # fmt: skip
         return 2
     known = {r.name: r for r in RUNS}
     chosen = list(known) if runs is None else [n.strip() for n in runs.split(",") if n.strip()]

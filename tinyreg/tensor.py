@@ -499,8 +499,9 @@ def tensor(
     """A new leaf tensor: float32 for Python floats and float lists, float64 kept if given."""
     if device != "cpu":
         raise ValueError(
-            f"device={device!r}: only 'cpu' tensors are supported in this version "
-            "(GPU tensors need CuPy and arrive with tinyreg's CUDA backend)"
+            f"device={device!r}: this version of tinyreg runs on the CPU only (device='cpu'); "
+            "its CUDA kernels exist (tinyreg.kernels, pip install 'tinyreg[cuda]' for numba-cuda "
+            "and CuPy) but GPU tensors are not wired into the engine yet"
         )
     source = data.data if isinstance(data, Tensor) else data
     out = Tensor(source, requires_grad, dtype)
