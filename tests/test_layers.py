@@ -269,3 +269,28 @@ def test_dense_batchnorm_relu_dropout_dense_trains():
     model.eval()
     accuracy = (model(tr.tensor(X)).data.argmax(1) == y).mean()
     assert loss.item() < 0.5 * first and accuracy > 0.9
+
+
+def test_activation_modules_match_their_formulas():
+    x = np.linspace(-3, 3, 13)
+    t = tr.tensor(x)
+    np.testing.assert_allclose(nn.ReLU()(t).data, np.maximum(x, 0))
+    np.testing.assert_allclose(nn.Tanh()(t).data, np.tanh(x))
+    np.testing.assert_allclose(nn.Sigmoid()(t).data, 1 / (1 + np.exp(-x)))
+    assert nn.Identity()(t) is t
+    assert nn.Flatten()(tr.tensor(np.zeros((2, 3, 4)))).shape == (2, 12)
+    assert "Dense(4, 8, bias=True)" in repr(small_model())
+
+
+def test_dense_layer_gradcheck():
+    tr.manual_seed(0)
+    layer = nn.Dense(3, 2).to(np.float64)
+    x = np.random.default_rng(0).standard_normal((4, 3))
+
+    def f(x, w, b):
+        layer.weight, layer.bias = w, b
+        return layer(x)
+
+    assert tr.gradcheck(f, [x, layer.weight, layer.bias])
+    with pytest.raises(ValueError, match=r"input shape \(4, 5\) does not match weight shape"):
+        nn.Dense(3, 2)(tr.tensor(np.zeros((4, 5), np.float32)))
