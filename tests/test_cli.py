@@ -1,5 +1,6 @@
 """The command line: version and help, `compare --quick`, and the benchmarks on small sizes."""
 
+import importlib.util
 import json
 import re
 
@@ -42,7 +43,12 @@ def test_compare_on_moons_and_bad_arguments(tmp_path, capsys):
                      "--out", str(tmp_path)]) == 0  # fmt: skip
     assert cli.main(["compare", "--runs", "nonsense", "--out", str(tmp_path)]) == 2
     assert "unknown runs ['nonsense']" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="CuPy is installed here")
+def test_compare_on_cuda_without_cupy_says_what_to_install(tmp_path, capsys):
     assert cli.main(["compare", "--device", "cuda", "--out", str(tmp_path)]) == 2
+    assert "pip install 'tinyreg[cuda]'" in capsys.readouterr().out
 
 
 def test_bench_kernels_small(tmp_path, capsys):

@@ -1,5 +1,7 @@
 """Every differentiable op: forward against NumPy, backward against finite differences."""
 
+import importlib.util
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -413,9 +415,12 @@ def test_astype_casts_and_casts_the_gradient_back():
     np.testing.assert_array_equal(t.grad, [2.0, 2.0])
 
 
-def test_cuda_device_is_refused_with_a_clear_message():
-    with pytest.raises(ValueError, match="CPU only"):
+@pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="CuPy is installed here")
+def test_cuda_without_cupy_says_what_to_install():
+    with pytest.raises(RuntimeError, match=r"pip install 'tinyreg\[cuda\]'"):
         tr.tensor([1.0], device="cuda")
+    with pytest.raises(ValueError, match="device must be one of"):
+        tr.tensor([1.0], device="tpu")
 
 
 def test_item_numpy_detach():

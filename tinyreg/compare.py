@@ -19,6 +19,7 @@ import numpy as np
 
 from . import augment as A
 from . import data, nn, optim, plots, reg
+from .device import cupy
 from .random import manual_seed
 from .train import EarlyStopping, History, Trainer
 
@@ -122,12 +123,12 @@ class Result:
     seconds: float
 
 
-def train_run(run: Run, dataset: Dataset, epochs: int, seed: int, hidden: int,
-              lr: float) -> Result:  # fmt: skip
+def train_run(run: Run, dataset: Dataset, epochs: int, seed: int, hidden: int, lr: float,
+              device: str = "cpu") -> Result:  # fmt: skip
     manual_seed(seed)
     X, y = dataset.train
     inputs = int(np.prod(X.shape[1:]))
-    model = build_model(run, inputs, dataset.classes, hidden)
+    model = build_model(run, inputs, dataset.classes, hidden).to(device)
     prox = run.prox() if run.prox else None
     opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9, prox=prox)
     callbacks = (
@@ -136,11 +137,13 @@ def train_run(run: Run, dataset: Dataset, epochs: int, seed: int, hidden: int,
     use_augment = run.augment and dataset.images
     trainer = Trainer(model, "cross_entropy", opt, penalty=run.penalty() if run.penalty else None,
                       augment=augmentation() if use_augment else None,
-                      callbacks=callbacks)  # fmt: skip
+                      callbacks=callbacks, device=device)  # fmt: skip
     start = time.perf_counter()
     history = trainer.fit(X, y, val=dataset.val, epochs=epochs, batch_size=32, seed=seed,
                           verbose=0)  # fmt: skip
     seconds = time.perf_counter() - start
+    model.to("cpu")  # statistics and plots read the weights on the host
+    trainer.device = "cpu"
     weights = np.concatenate([p.data.ravel() for p in model.parameters() if p.regularize])
     train_accuracy = trainer.evaluate(X, y)["accuracy"]
     val_accuracy = trainer.evaluate(*dataset.val)["accuracy"]
@@ -204,10 +207,12 @@ def main(
     quick: bool = False,
 ) -> int:
     """Train every chosen run, print the table, write the report; returns the exit code."""
-    if device != "cpu":
-        print(f"tinyreg compare: --device {device}: GPU tensors are not wired into tinyreg's "
-              "engine yet (the CUDA kernels exist); use --device cpu")  # fmt: skip
-        return 2
+    if device == "cuda":
+        try:
+            cupy()
+        except RuntimeError as error:
+            print(f"tinyreg compare: {error}")
+            return 2
     known = {r.name: r for r in RUNS}
     chosen = list(known) if runs is None else [n.strip() for n in runs.split(",") if n.strip()]
     unknown = [n for n in chosen if n not in known]
@@ -228,7 +233,7 @@ def main(
         if run.augment and not dataset.images and run.name == "augmentation":
             print(f"[{i}/{len(chosen)}] {name}: skipped (augmentation needs images)")
             continue
-        result = train_run(run, dataset, epochs, seed, hidden, lr=0.05)
+        result = train_run(run, dataset, epochs, seed, hidden, lr=0.05, device=device)
         results.append(result)
         print(f"[{i}/{len(chosen)}] {name:<15} test acc {result.test_accuracy:.3f}  "
               f"gap {result.gap:+.3f}  zeros {result.zero_fraction:.1%}  "

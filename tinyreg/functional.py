@@ -12,8 +12,9 @@ import numpy as np
 
 from . import kernels
 from . import random as _random
+from .device import array_module
 from .kernels import rng
-from .tensor import Tensor, _result, _wrap
+from .tensor import Tensor, _result, _wrap, scalar_array
 
 _REDUCTIONS = ("mean", "sum")
 
@@ -44,7 +45,8 @@ def _check_reduction(reduction: str) -> None:
 
 
 def _labels(labels: Any, logits: np.ndarray) -> np.ndarray:
-    y = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    """Integer class indices, checked against the logits and moved to their device."""
+    y = array_module(logits).asarray(labels.data if isinstance(labels, Tensor) else labels)
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy: logits must be (N, C), got shape {logits.shape}")
     if y.shape != (logits.shape[0],) or y.dtype.kind not in "iu":
@@ -52,10 +54,11 @@ def _labels(labels: Any, logits: np.ndarray) -> np.ndarray:
             f"cross_entropy: labels must be integer class indices of shape ({logits.shape[0]},), "
             f"got dtype {y.dtype} and shape {y.shape}"
         )
-    if y.size and (y.min() < 0 or y.max() >= logits.shape[1]):
+    low, high = (int(y.min()), int(y.max())) if y.size else (0, 0)
+    if low < 0 or high >= logits.shape[1]:
         raise ValueError(
-            f"cross_entropy: labels must lie in [0, {logits.shape[1]}), "
-            f"got values in [{y.min()}, {y.max()}]"
+            f"cross_entropy: labels must lie in [0, {logits.shape[1]}), got values in "
+            f"[{low}, {high}]"
         )
     return y
 
@@ -70,7 +73,7 @@ def cross_entropy(logits: Tensor, labels: Any, reduction: str = "mean") -> Tenso
     logits = _wrap(logits)
     z = logits.data
     y = _labels(labels, z)
-    rows = np.arange(len(y))
+    rows = array_module(z).arange(len(y))
     shifted = z - z.max(axis=1, keepdims=True)
     log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     losses = log_norm[:, 0] - shifted[rows, y]
@@ -82,21 +85,21 @@ def cross_entropy(logits: Tensor, labels: Any, reduction: str = "mean") -> Tenso
         grad *= g * scale
         return (grad,)
 
-    return _result(np.asarray(losses.sum() * scale, dtype=z.dtype), (logits,), backward)
+    return _result(scalar_array(losses.sum() * scale, z.dtype), (logits,), backward)
 
 
 def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """mean((prediction - target)^2); gradient 2 (prediction - target) / N."""
     _check_reduction(reduction)
     prediction = _wrap(prediction)
-    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    t = array_module(prediction.data).asarray(target.data if isinstance(target, Tensor) else target)
     if t.shape != prediction.shape:
         raise ValueError(
             f"mse_loss: prediction shape {prediction.shape} and target shape {t.shape} differ"
         )
     diff = prediction.data - t
     scale = 1.0 / diff.size if reduction == "mean" and diff.size else 1.0
-    value = np.asarray(np.vdot(diff, diff) * scale, dtype=diff.dtype)
+    value = scalar_array(np.vdot(diff, diff) * scale, diff.dtype)
     return _result(value, (prediction,), lambda g: (diff * (2 * scale * g),))
 
 
@@ -110,7 +113,7 @@ def binary_cross_entropy_with_logits(
     _check_reduction(reduction)
     logits = _wrap(logits)
     x = logits.data
-    t = np.asarray(target.data if isinstance(target, Tensor) else target, dtype=x.dtype)
+    t = array_module(x).asarray(target.data if isinstance(target, Tensor) else target, x.dtype)
     if t.shape != x.shape:
         raise ValueError(
             f"binary_cross_entropy_with_logits: logits shape {x.shape} and target shape "
@@ -124,7 +127,7 @@ def binary_cross_entropy_with_logits(
         probability = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
         return ((probability - t) * (g * scale),)
 
-    return _result(np.asarray(losses.sum() * scale, dtype=x.dtype), (logits,), backward)
+    return _result(scalar_array(losses.sum() * scale, x.dtype), (logits,), backward)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -160,7 +163,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return x
     a = x.data
     y = np.empty_like(a)
-    mask = np.empty(a.shape, dtype=np.uint8)
+    mask = np.empty_like(a, dtype=np.uint8)
     seed, stream = _random.next_stream()
     k = kernels.for_array(a)
     k.dropout_forward(a, y, mask, p, rng.stream_key(seed, stream))
@@ -205,11 +208,12 @@ def batch_norm(
             f"batch_norm: expected more than 1 value per channel when training, got input "
             f"shape {a.shape}"
         )
-    gamma = weight.data if weight is not None else np.ones(c, a.dtype)
-    beta = bias.data if bias is not None else np.zeros(c, a.dtype)
-    a = a if a.flags.c_contiguous else np.ascontiguousarray(a)
-    y = np.empty_like(a)
-    mean, var = np.empty(c), np.empty(c)
+    xp = array_module(a)
+    gamma = weight.data if weight is not None else xp.ones(c, a.dtype)
+    beta = bias.data if bias is not None else xp.zeros(c, a.dtype)
+    a = a if a.flags.c_contiguous else xp.ascontiguousarray(a)
+    y = xp.empty_like(a)
+    mean, var = xp.empty(c), xp.empty(c)
     k = kernels.for_array(a)
     k.batchnorm_forward(a, gamma, beta, eps, y, mean, var)
     if running_mean is not None:
@@ -219,9 +223,9 @@ def batch_norm(
         running_var += momentum * var * (n / (n - 1))
 
     def backward(g):
-        dx = np.empty_like(a)
-        dgamma, dbeta = np.empty(c, a.dtype), np.empty(c, a.dtype)
-        k.batchnorm_backward(np.ascontiguousarray(g), a, gamma, mean, var, eps, dx, dgamma, dbeta)
+        dx = xp.empty_like(a)
+        dgamma, dbeta = xp.empty(c, a.dtype), xp.empty(c, a.dtype)
+        k.batchnorm_backward(xp.ascontiguousarray(g), a, gamma, mean, var, eps, dx, dgamma, dbeta)
         return dx, (dgamma if weight is not None else None), (dbeta if bias is not None else None)
 
     parents = (x, weight if weight is not None else x, bias if bias is not None else x)

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import functional as F
 from . import random as _random
+from .device import check_device, device_of, to_device
 from .tensor import Tensor
 
 
@@ -87,16 +88,25 @@ class Module:
         for p in self.parameters():
             p.grad = None
 
-    def to(self, dtype: Any) -> Module:
-        """Convert parameters and buffers to `dtype` (e.g. np.float64 for gradcheck), in place."""
+    def to(self, target: Any) -> Module:
+        """Move parameters and buffers, in place, to a device ("cpu", "cuda") or convert them to a
+        floating dtype (e.g. np.float64 for gradcheck). Parameters keep their identity, so build
+        the optimizer after moving the model, as in PyTorch."""
+        if isinstance(target, str):
+            check_device(target)
+            convert = lambda array: to_device(array, target)  # noqa: E731
+        else:
+            convert = lambda array: array.astype(target) if array.dtype.kind == "f" else array  # noqa: E731
         for module in self.modules():
             for value in vars(module).values():
                 if isinstance(value, Parameter):
-                    value.data, value.grad = value.data.astype(dtype), None
+                    converted = convert(value.data)
+                    if converted is not value.data:
+                        value.data, value.grad = converted, None
             for name in module._buffer_names:
                 buffer = getattr(module, name, None)
-                if buffer is not None and buffer.dtype.kind == "f":
-                    setattr(module, name, buffer.astype(dtype))
+                if buffer is not None:
+                    setattr(module, name, convert(buffer))
         return self
 
     # ----------------------------------------------------------------- state
@@ -122,7 +132,7 @@ class Module:
                     f"{targets[name].shape}"
                 )
         for name in targets.keys() & state.keys():
-            targets[name][...] = state[name]
+            targets[name][...] = to_device(state[name], device_of(targets[name]))
 
     def __repr__(self) -> str:
         children = [f"  ({name}): {child!r}".replace("\n", "\n  ") for name, child in

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import kernels
+from .device import on_gpu, to_device
 from .reg import Penalty
 from .tensor import Tensor
 
@@ -103,10 +104,16 @@ class Optimizer:
         for own, saved in zip(self.param_groups, groups, strict=True):
             own.update({k: v for k, v in saved.items() if k != "params"})
         self.state = {
-            params[int(i)]: {k: (np.array(v, dtype=params[int(i)].dtype) if np.ndim(v) else v)
+            params[int(i)]: {k: (_like(params[int(i)], v) if np.ndim(v) else v)
                              for k, v in s.items()}
             for i, s in state_dict["state"].items()
         }  # fmt: skip
+
+
+def _like(param: Tensor, value: Any) -> Any:
+    """A saved state array as a fresh array of the parameter's dtype, on its device."""
+    moved = to_device(value if on_gpu(value) else np.asarray(value), param.device)
+    return moved.astype(param.dtype, copy=True)
 
 
 class SGD(Optimizer):
@@ -136,7 +143,7 @@ class SGD(Optimizer):
         first = "momentum_buffer" not in state
         if first:
             state["momentum_buffer"] = (
-                np.empty_like(p.data) if group["momentum"] else np.empty(0, p.dtype)
+                np.empty_like(p.data) if group["momentum"] else np.empty_like(p.data, shape=(0,))
             )
         kernels.for_array(p.data).sgd_step(
             p.data, p.grad, state["momentum_buffer"], group["lr"], group["momentum"],

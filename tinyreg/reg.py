@@ -24,7 +24,7 @@ import numpy as np
 
 from . import kernels
 from .nn import Module
-from .tensor import Tensor, _result
+from .tensor import Tensor, _result, scalar_array
 
 
 class Penalty:
@@ -68,7 +68,7 @@ class Penalty:
             return (None,) * len(params)
 
         backward.adds_into_leaf_grads = True
-        return _result(np.asarray(value, dtype=params[0].dtype), tuple(params), backward)
+        return _result(scalar_array(value, params[0].dtype), tuple(params), backward)
 
     def prox_step(self, params: Iterable[Tensor], lr: float) -> None:
         """w = sign(w) * max(|w| - lr * l1, 0) / (1 + lr * l2), in place."""

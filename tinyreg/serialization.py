@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .device import to_device
 from .nn import Module
 
 
@@ -30,7 +31,7 @@ def atomic_savez(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None
 
 def save(model: Module, path: str | os.PathLike) -> None:
     """Save `model.state_dict()` (parameters and buffers) to an .npz file, atomically."""
-    atomic_savez(path, model.state_dict())
+    atomic_savez(path, {k: to_device(v, "cpu") for k, v in model.state_dict().items()})
 
 
 def load(model: Module, path: str | os.PathLike, strict: bool = True) -> Module:

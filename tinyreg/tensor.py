@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import random as _random
+from .device import check_device, device_of, on_gpu, to_device
 
 _grad_enabled = True
 
@@ -56,6 +57,8 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """float32 by default for floating data; float64, integer and bool arrays keep their dtype."""
     if isinstance(data, Tensor):
         data = data.data
+    if on_gpu(data):
+        return data if dtype is None or data.dtype == dtype else data.astype(dtype)  # on a GPU
     array = np.asarray(data, dtype=dtype)
     if dtype is None and array.dtype.kind == "f":
         from_python = not isinstance(data, np.ndarray | np.generic)
@@ -75,8 +78,25 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
-def _shape_error(op: str, a: np.ndarray, b: np.ndarray) -> ValueError:
-    return ValueError(f"{op}: shapes {a.shape} and {b.shape} are not compatible")
+def _shape_error(op: str, a: Any, b: Any) -> ValueError:
+    """The error for operands that do not fit: their shapes, or their devices if those differ."""
+    if device_of(a) != device_of(b):
+        return ValueError(f"{op}: operands are on different devices ({device_of(a)} and "
+                          f"{device_of(b)}); move one with .to(device)")  # fmt: skip
+    return ValueError(f"{op}: shapes {np.shape(a)} and {np.shape(b)} are not compatible")
+
+
+def scalar_array(value: Any, dtype: Any) -> Any:
+    """A scalar result (Python or NumPy scalar, or a 0-d or one-element device array) as a 0-d
+    array of `dtype` on the device it was computed on."""
+    if on_gpu(value):
+        return value.reshape(()).astype(dtype)
+    return np.asarray(value, dtype=dtype)
+
+
+def _array(value: Any) -> Any:
+    """NumPy reductions return scalars; keep 0-d arrays so every tensor holds an array."""
+    return np.asarray(value) if isinstance(value, np.generic) else value
 
 
 class Tensor:
@@ -120,7 +140,15 @@ class Tensor:
 
     @property
     def device(self) -> str:
-        return "cpu"
+        """ "cpu" (a NumPy array) or "cuda" (a CuPy array)."""
+        return device_of(self.data)
+
+    def to(self, device: str) -> Tensor:
+        """This tensor on `device`; the gradient flows back to the original device."""
+        source = self.device
+        if check_device(device) == source:
+            return self
+        return _result(to_device(self.data, device), (self,), lambda g: (to_device(g, source),))
 
     def __len__(self) -> int:
         return len(self.data)
@@ -203,8 +231,8 @@ class Tensor:
         b = _operand(other)
         try:
             out = self.data + b
-        except ValueError:
-            raise _shape_error("add", self.data, np.asarray(b)) from None
+        except (ValueError, TypeError):
+            raise _shape_error("add", self.data, b) from None
         return _result(out, (self, other), lambda g: (g, g))
 
     __radd__ = __add__
@@ -213,8 +241,8 @@ class Tensor:
         b = _operand(other)
         try:
             out = self.data - b
-        except ValueError:
-            raise _shape_error("sub", self.data, np.asarray(b)) from None
+        except (ValueError, TypeError):
+            raise _shape_error("sub", self.data, b) from None
         return _result(out, (self, other), lambda g: (g, -g))
 
     def __rsub__(self, other: Any) -> Tensor:
@@ -224,8 +252,8 @@ class Tensor:
         a, b = self.data, _operand(other)
         try:
             out = a * b
-        except ValueError:
-            raise _shape_error("mul", a, np.asarray(b)) from None
+        except (ValueError, TypeError):
+            raise _shape_error("mul", a, b) from None
         need_a, need_b = self.requires_grad, isinstance(other, Tensor) and other.requires_grad
         return _result(
             out, (self, other), lambda g: (g * b if need_a else None, g * a if need_b else None)
@@ -237,8 +265,8 @@ class Tensor:
         a, b = self.data, _operand(other)
         try:
             out = a / b
-        except ValueError:
-            raise _shape_error("div", a, np.asarray(b)) from None
+        except (ValueError, TypeError):
+            raise _shape_error("div", a, b) from None
         return _result(out, (self, other), lambda g: (g / b, -g * out / b))
 
     def __rtruediv__(self, other: Any) -> Tensor:
@@ -271,7 +299,7 @@ class Tensor:
                 g = np.expand_dims(g, axis)
             return (np.broadcast_to(g, shape),)
 
-        return _result(np.asarray(self.data.sum(axis=axis, keepdims=keepdims)), (self,), backward)
+        return _result(_array(self.data.sum(axis=axis, keepdims=keepdims)), (self,), backward)
 
     def mean(self, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
         axes = range(self.ndim) if axis is None else np.atleast_1d(axis)
@@ -289,7 +317,7 @@ class Tensor:
             hit = a == top
             return (hit * (g / hit.sum(axis=axis, keepdims=True)),)
 
-        out = top if keepdims else np.asarray(a.max(axis=axis))
+        out = top if keepdims else _array(a.max(axis=axis))
         return _result(out, (self,), backward)
 
     # ----------------------------------------------------------------- shape
@@ -377,7 +405,7 @@ class Tensor:
     def clip(self, low: float | None, high: float | None) -> Tensor:
         """Clamp to [low, high]; the gradient passes where low <= x <= high (as torch.clamp)."""
         a = self.data
-        inside = np.ones(a.shape, dtype=bool)
+        inside = np.ones_like(a, dtype=bool)
         if low is not None:
             inside &= a >= low
         if high is not None:
@@ -434,7 +462,7 @@ def _topological_order(root: Tensor) -> list:
 
 
 def _accumulate_leaf(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
-    if not isinstance(g, np.ndarray):  # NumPy returns scalars from 0-d arithmetic
+    if isinstance(g, np.generic):  # NumPy returns scalars from 0-d arithmetic
         g, owned = np.asarray(g), True
     if leaf.grad is None:
         leaf.grad, leaf._grad_owned = g, owned
@@ -456,7 +484,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     x, w = a.data, b.data
     try:
         out = x @ w
-    except ValueError:
+    except (ValueError, TypeError):
         raise _shape_error("matmul", x, w) from None
 
     def backward(g):
@@ -496,28 +524,32 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 def tensor(
     data: Any, requires_grad: bool = False, dtype: Any = None, device: str = "cpu"
 ) -> Tensor:
-    """A new leaf tensor: float32 for Python floats and float lists, float64 kept if given."""
-    if device != "cpu":
-        raise ValueError(
-            f"device={device!r}: this version of tinyreg runs on the CPU only (device='cpu'); "
-            "its CUDA kernels exist (tinyreg.kernels, pip install 'tinyreg[cuda]' for numba-cuda "
-            "and CuPy) but GPU tensors are not wired into the engine yet"
-        )
+    """A new leaf tensor (a copy, as torch.tensor) on `device`: float32 for Python floats and
+    float lists, float64 kept if given."""
     source = data.data if isinstance(data, Tensor) else data
     out = Tensor(source, requires_grad, dtype)
-    if isinstance(source, np.ndarray) and np.may_share_memory(out.data, source):
+    if out.device != check_device(device):
+        out.data = to_device(out.data, device)  # a new array on the other device
+    elif out.data is source or (
+        isinstance(source, np.ndarray) and np.may_share_memory(out.data, source)
+    ):
         out.data = out.data.copy()  # like torch.tensor, never alias the caller's array
     return out
 
 
-def zeros(*shape: int, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros(shape, dtype=dtype), requires_grad)
+def zeros(*shape: int, dtype: Any = np.float32, requires_grad: bool = False,
+          device: str = "cpu") -> Tensor:  # fmt: skip
+    return Tensor(to_device(np.zeros(shape, dtype=dtype), device), requires_grad)
 
 
-def ones(*shape: int, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones(shape, dtype=dtype), requires_grad)
+def ones(*shape: int, dtype: Any = np.float32, requires_grad: bool = False,
+         device: str = "cpu") -> Tensor:  # fmt: skip
+    return Tensor(to_device(np.ones(shape, dtype=dtype), device), requires_grad)
 
 
-def randn(*shape: int, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from the generator seeded by `tinyreg.manual_seed`."""
-    return Tensor(_random.generator().standard_normal(shape, dtype=dtype), requires_grad)
+def randn(*shape: int, dtype: Any = np.float32, requires_grad: bool = False,
+          device: str = "cpu") -> Tensor:  # fmt: skip
+    """Standard normal samples from the generator seeded by `tinyreg.manual_seed` (drawn on the
+    CPU, so a seed gives the same numbers on every device)."""
+    values = _random.generator().standard_normal(shape, dtype=dtype)
+    return Tensor(to_device(values, device), requires_grad)

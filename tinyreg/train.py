@@ -20,6 +20,7 @@ import numpy as np
 
 from . import functional as F
 from . import random as _random
+from .device import check_device, to_device
 from .nn import BatchNorm1d, Module
 from .optim import Optimizer
 from .reg import Penalty
@@ -242,7 +243,11 @@ LOSSES: dict[str, Callable[..., Tensor]] = {
 class Trainer:
     """Fits a model: switches train/eval modes, adds the penalty to the loss, augments training
     batches only, records per-epoch logs, runs callbacks, and guards against NaN losses and
-    Ctrl-C (both end training with the best weights kept)."""
+    Ctrl-C (both end training with the best weights kept).
+
+    device="cuda" keeps the model on the GPU and copies each batch there once (augmentation runs
+    on the host batch before the copy); build the optimizer on a model already moved with
+    `model.to("cuda")`, since moving replaces the parameters' arrays."""
 
     def __init__(
         self,
@@ -253,6 +258,7 @@ class Trainer:
         augment: Callable[[np.ndarray], np.ndarray] | None = None,
         callbacks: Sequence[Callback] = (),
         metrics: Sequence[str] = ("accuracy",),
+        device: str = "cpu",
     ):
         if isinstance(loss, str):
             if loss not in LOSSES:
@@ -265,6 +271,7 @@ class Trainer:
         self.model, self.loss, self.optimizer = model, loss, optimizer
         self.penalty, self.augment = penalty, augment
         self.callbacks, self.metrics = list(callbacks), tuple(metrics)
+        self.device = check_device(device)
         self.stop_training = False
         self.history = History()
 
@@ -280,7 +287,7 @@ class Trainer:
                 raise ValueError(f"Trainer: {name} labels must be integers, got dtype {y.dtype}")
             with no_grad():
                 was_training = self.model.training
-                classes = self.model.eval()(tensor(X[:1])).shape[-1]
+                classes = self.model.eval()(tensor(X[:1], device=self.device)).shape[-1]
                 self.model.train(was_training)
             if y.min() < 0 or y.max() >= classes:
                 raise ValueError(f"Trainer: {name} labels must lie in [0, {classes}), got values "
@@ -315,6 +322,7 @@ class Trainer:
             raise ValueError(f"Trainer.fit: epochs must be an integer >= 1, got {epochs!r}")
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"Trainer.fit: batch_size must be an integer >= 1, got {batch_size!r}")
+        self.model.to(self.device)
         self._check(X, y, "training")
         if val is not None:
             self._check(*val, "validation")
@@ -365,7 +373,7 @@ class Trainer:
             if self.augment is not None:
                 xb = self.augment(xb)
             self.optimizer.zero_grad()
-            out = self.model(tensor(xb))
+            out = self.model(tensor(xb, device=self.device))  # one host-to-device copy
             data_loss = self.loss(out, yb)
             total = data_loss
             if self.penalty is not None:
@@ -383,7 +391,8 @@ class Trainer:
             totals["loss"] += data_loss.item() * len(xb)
             totals["seen"] += len(xb)
             if "accuracy" in self.metrics:
-                totals["correct"] += int((out.data.argmax(axis=-1) == yb).sum())
+                predicted = to_device(out.data.argmax(axis=-1), "cpu")
+                totals["correct"] += int((predicted == yb).sum())
             batches.set_postfix(loss=f"{value:.4f}", refresh=False)
         seen = max(totals["seen"], 1)
         logs = {"loss": totals["loss"] / seen}
@@ -401,8 +410,8 @@ class Trainer:
         """The model's outputs in eval mode, batch by batch."""
         self.model.eval()
         with no_grad():
-            outs = [self.model(tensor(X[i : i + batch_size])).data
-                    for i in range(0, len(X), batch_size)]  # fmt: skip
+            outs = [to_device(self.model(tensor(X[i : i + batch_size], device=self.device)).data,
+                              "cpu") for i in range(0, len(X), batch_size)]  # fmt: skip
         return np.concatenate(outs)
 
     def evaluate(self, X: np.ndarray, y: np.ndarray, batch_size: int = 1024) -> dict[str, float]:
