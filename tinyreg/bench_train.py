@@ -29,7 +29,7 @@ def _data(sizes: tuple, batch: int) -> tuple[np.ndarray, np.ndarray]:
     return x, rng.integers(0, sizes[-1], batch).astype(np.int64)
 
 
-def _tinyreg_step(sizes: tuple, batch: int):
+def _tinyreg_step(sizes: tuple, batch: int, device: str = "cpu"):
     import tinyreg as tr
     from tinyreg import functional as F
     from tinyreg import nn, optim, reg
@@ -39,11 +39,13 @@ def _tinyreg_step(sizes: tuple, batch: int):
     for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1], strict=True):
         layers += [nn.Dense(fan_in, fan_out), nn.BatchNorm1d(fan_out), nn.ReLU(),
                    nn.Dropout(DROPOUT)]  # fmt: skip
-    model = nn.Sequential(*layers, nn.Dense(sizes[-2], sizes[-1]))
+    model = nn.Sequential(*layers, nn.Dense(sizes[-2], sizes[-1])).to(device)
     opt = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     penalty = reg.L2(L2)
     x, y = _data(sizes, batch)
-    x = tr.tensor(x)
+    x = tr.tensor(x, device=device)
+    if device == "cuda":
+        y = tr.tensor(y, device=device)
 
     def step():
         opt.zero_grad()
@@ -54,7 +56,7 @@ def _tinyreg_step(sizes: tuple, batch: int):
     return step
 
 
-def _torch_step(sizes: tuple, batch: int):
+def _torch_step(sizes: tuple, batch: int, device: str = "cpu"):
     import torch
 
     torch.manual_seed(0)
@@ -62,10 +64,10 @@ def _torch_step(sizes: tuple, batch: int):
     for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1], strict=True):
         layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.BatchNorm1d(fan_out),
                    torch.nn.ReLU(), torch.nn.Dropout(DROPOUT)]  # fmt: skip
-    model = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-2], sizes[-1]))
+    model = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-2], sizes[-1])).to(device)
     weights = [m.weight for m in model if isinstance(m, torch.nn.Linear)]
     opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    x, y = (torch.from_numpy(a) for a in _data(sizes, batch))
+    x, y = (torch.from_numpy(a).to(device) for a in _data(sizes, batch))
 
     def step():
         opt.zero_grad()
@@ -77,23 +79,52 @@ def _torch_step(sizes: tuple, batch: int):
     return step
 
 
-def measure(framework: str, workload: str, steps: int) -> dict:
-    """Run in this process: ms per step (median) and the peak memory the workload adds."""
+def _synchronizer(framework: str, device: str):
+    """A function that waits for the GPU (a step's time must include its kernels)."""
+    if device == "cpu":
+        return lambda: None
+    if framework == "torch":
+        import torch
+
+        return torch.cuda.synchronize
+    import cupy
+
+    return cupy.cuda.Device().synchronize
+
+
+def measure(framework: str, workload: str, steps: int, device: str = "cpu") -> dict:
+    """Run in this process: ms per step (median) and the peak memory the workload adds (host
+    RSS on the CPU; on the GPU, tinyreg's CuPy pool or PyTorch's peak allocation)."""
     sizes, batch = WORKLOADS[workload]
     make_step = _tinyreg_step if framework == "tinyreg" else _torch_step
-    make_step((4, 4, 4, 2), 4)()  # load every kernel (JIT caches, thread pools) on a tiny model
+    sync = _synchronizer(framework, device)
+    make_step((4, 4, 4, 2), 4, device)()  # load every kernel (JIT caches, thread pools)
+    sync()
     _reset_peak_rss()
     before = _status_kib("VmRSS")  # the framework is warm; no model or data yet
-    step = make_step(sizes, batch)
+    step = make_step(sizes, batch, device)
     for _ in range(5):
         step()
     times = []
     for _ in range(steps):
+        sync()
         start = time.perf_counter()
         step()
+        sync()
         times.append(time.perf_counter() - start)
-    return {"ms": statistics.median(times) * 1e3,
-            "peak_mib": (_status_kib("VmHWM") - before) / 1024}  # fmt: skip
+    return {"ms": statistics.median(times) * 1e3, "peak_mib": _peak_mib(framework, device, before)}
+
+
+def _peak_mib(framework: str, device: str, rss_before_kib: int) -> float:
+    if device == "cpu":
+        return (_status_kib("VmHWM") - rss_before_kib) / 1024
+    if framework == "torch":
+        import torch
+
+        return torch.cuda.max_memory_allocated() / 2**20
+    import cupy
+
+    return cupy.get_default_memory_pool().total_bytes() / 2**20
 
 
 def _reset_peak_rss() -> None:
@@ -110,9 +141,9 @@ def _status_kib(field: str) -> int:
     raise RuntimeError(f"/proc/self/status has no {field}")
 
 
-def _in_subprocess(framework: str, workload: str, steps: int) -> dict | None:
-    program = (f"import json; from tinyreg.bench_train import measure; "
-               f"print(json.dumps(measure({framework!r}, {workload!r}, {steps})))")  # fmt: skip
+def _in_subprocess(framework: str, workload: str, steps: int, device: str) -> dict | None:
+    call = f"measure({framework!r}, {workload!r}, {steps}, {device!r})"
+    program = f"import json; from tinyreg.bench_train import measure; print(json.dumps({call}))"
     out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     if out.returncode != 0:
         if framework == "torch":
@@ -129,17 +160,17 @@ def torch_available() -> bool:
     return True
 
 
-def main_train(steps: int = 50, json_path: str | None = None) -> int:
+def main_train(steps: int = 50, json_path: str | None = None, device: str = "cpu") -> int:
     from .bench import machine_description
 
     have_torch = torch_available()
     rows = []
     for workload, (sizes, batch) in WORKLOADS.items():
-        ours = _in_subprocess("tinyreg", workload, steps)
-        theirs = _in_subprocess("torch", workload, steps) if have_torch else None
+        ours = _in_subprocess("tinyreg", workload, steps, device)
+        theirs = _in_subprocess("torch", workload, steps, device) if have_torch else None
         rows.append({"workload": workload, "sizes": "-".join(map(str, sizes)), "batch": batch,
                      "tinyreg": ours, "torch": theirs})  # fmt: skip
-    print(f"tinyreg bench train, float32, on {machine_description()}"
+    print(f"tinyreg bench train, float32, {device}, on {machine_description()}"
           + ("" if have_torch else " (PyTorch not installed: tinyreg only)"))  # fmt: skip
     print(
         "| workload | model | batch | tinyreg ms/step | PyTorch ms/step | ratio | "

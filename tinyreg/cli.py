@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="kernels (default), or train: a training step against PyTorch",
     )  # fmt: skip
     bench.add_argument("--steps", type=int, default=50, help="timed training steps (train)")
+    bench.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                       help="where the training step runs (train)")  # fmt: skip
     bench.add_argument("--size", type=int, default=1 << 24, help="elements per array (2^24)")
     bench.add_argument("--backend", default="cpu", choices=["cpu", "cuda", "all"])
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -53,7 +55,7 @@ def _bench(args: argparse.Namespace) -> int:
     if args.what == "train":
         from . import bench_train
 
-        return bench_train.main_train(args.steps, args.json)
+        return bench_train.main_train(args.steps, args.json, args.device)
     if args.size < 1:
         raise SystemExit(f"tinyreg bench: --size must be >= 1, got {args.size}")
     return bench.main_kernels(args.size, args.backend, args.json)
