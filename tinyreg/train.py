@@ -15,6 +15,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -335,6 +336,8 @@ class Trainer:
                           "BatchNorm cannot train on; it is skipped (choose another batch_size "
                           "to use it)", stacklevel=2)  # fmt: skip
         show_bar = verbose >= 2 or (verbose == 1 and sys.stderr.isatty())
+        from tqdm.auto import tqdm
+
         self.history, self.stop_training = History(), False
         for callback in self.callbacks:
             callback.on_train_begin(self)
@@ -342,9 +345,14 @@ class Trainer:
             for epoch in range(epochs):
                 for callback in self.callbacks:
                     callback.on_epoch_begin(self, epoch)
-                logs = self._train_epoch(loader, epoch, skip_single, show_bar, epochs)
+                bar = tqdm(total=len(loader), desc=f"epoch {epoch + 1}/{epochs}",
+                           disable=not show_bar)  # fmt: skip
+                logs = self._train_epoch(loader, bar, epoch, skip_single)
                 if val is not None:
                     logs.update({f"val_{k}": v for k, v in self.evaluate(*val).items()})
+                shown = ("loss", "accuracy", "val_loss", "val_accuracy")
+                bar.set_postfix({k: f"{logs[k]:.4f}" for k in shown if k in logs})
+                bar.close()  # one line per epoch stays on screen, as in Keras
                 self.history.append(epoch, logs)
                 for callback in self.callbacks:
                     callback.on_epoch_end(self, epoch, logs)
@@ -359,15 +367,13 @@ class Trainer:
                 callback.on_train_end(self)
         return self.history
 
-    def _train_epoch(self, loader, epoch, skip_single, show_bar, epochs) -> dict[str, float]:
-        from tqdm.auto import tqdm
-
+    def _train_epoch(self, loader: DataLoader, bar: Any, epoch: int,
+                     skip_single: bool) -> dict[str, float]:  # fmt: skip
         self.model.train()
         start = time.perf_counter()
         totals = {"loss": 0.0, "penalty": 0.0, "correct": 0, "seen": 0}
-        batches = tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}", leave=False,
-                       disable=not show_bar)  # fmt: skip
-        for index, (xb, yb) in enumerate(batches):
+        for index, (xb, yb) in enumerate(loader):
+            bar.update(1)
             if skip_single and len(xb) == 1:
                 continue
             if self.augment is not None:
@@ -393,7 +399,7 @@ class Trainer:
             if "accuracy" in self.metrics:
                 predicted = to_device(out.data.argmax(axis=-1), "cpu")
                 totals["correct"] += int((predicted == yb).sum())
-            batches.set_postfix(loss=f"{value:.4f}", refresh=False)
+            bar.set_postfix(loss=f"{value:.4f}", refresh=False)
         seen = max(totals["seen"], 1)
         logs = {"loss": totals["loss"] / seen}
         if "accuracy" in self.metrics:
