@@ -143,6 +143,7 @@ def test_float32_step_creates_no_float64_arrays():
     assert all(v.dtype == np.float32 for s in opt.state.values() for v in s.values())
 
 
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
 def test_nan_loss_stops_with_clear_error_and_keeps_best_weights():
     model, _, (X, y), val = digits_setup(n_train=128)
     stopper = EarlyStopping(restore_best_weights=True, patience=10)
