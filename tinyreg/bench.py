@@ -110,7 +110,8 @@ CASES: list[KernelCase] = [
 ]  # fmt: skip
 
 
-def _median_time(fn: Callable[[], object], repeats: int, sync: Callable[[], None]) -> float:
+def median_time(fn: Callable[[], object], repeats: int, sync: Callable[[], None]) -> float:
+    """Median seconds of `repeats` calls of fn, each between two `sync()` (waits for a GPU)."""
     times = []
     for _ in range(repeats):
         sync()
@@ -148,7 +149,7 @@ def run_kernels(size: int, backends: list[str], repeats: int = 15) -> list[dict]
             sync()
             first_call = time.perf_counter() - start
             kernel(*args)  # warm-up
-            seconds = _median_time(partial(kernel, *args), repeats, sync)
+            seconds = median_time(partial(kernel, *args), repeats, sync)
             if backend == "reference":
                 reference_time = seconds
                 continue
@@ -157,8 +158,8 @@ def run_kernels(size: int, backends: list[str], repeats: int = 15) -> list[dict]
             target = xp.zeros_like(source)
             xp.copyto(target, source)  # touch every page before timing
             parallel_copy = _parallel_copy if xp is np else xp.copyto
-            copy_time = _median_time(partial(xp.copyto, target, source), repeats, sync)
-            parallel_copy_time = _median_time(partial(parallel_copy, target, source), repeats, sync)
+            copy_time = median_time(partial(xp.copyto, target, source), repeats, sync)
+            parallel_copy_time = median_time(partial(parallel_copy, target, source), repeats, sync)
             rows.append(dict(
                 kernel=case.name, size=size, backend=backend, ms=seconds * 1e3,
                 gbps=moved / seconds / 1e9, vs_reference=reference_time / seconds,
@@ -201,12 +202,12 @@ def run_warp(backends: list[str], count: int = 4096, repeats: int = 5) -> list[d
                 if fn
                 else partial(_scipy_warp_loop, images, matrices)
             )
-            timings[name] = _median_time(call, 1 if side == 28 else repeats, lambda: None)
+            timings[name] = median_time(call, 1 if side == 28 else repeats, lambda: None)
         for backend in backends:
             args, sync, _ = _device_arrays(backend, (images, matrices, 0.0, out))
             kernel = kernels.backend(backend).affine_warp
             kernel(*args)
-            seconds = _median_time(partial(kernel, *args), repeats, sync)
+            seconds = median_time(partial(kernel, *args), repeats, sync)
             rows.append(dict(image=f"{side}x{side}", batch=count, backend=backend,
                              images_per_s=count / seconds,
                              vs_reference=timings["reference"] / seconds,

@@ -12,12 +12,12 @@ framework's threads never slow the other.
 from __future__ import annotations
 
 import json
-import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
+
+from .bench import machine_description, median_time
 
 WORKLOADS = {"S": ((64, 256, 256, 10), 64), "L": ((784, 1024, 1024, 10), 512)}
 L2, LR, MOMENTUM, DROPOUT = 1e-4, 0.01, 0.9, 0.2
@@ -105,14 +105,8 @@ def measure(framework: str, workload: str, steps: int, device: str = "cpu") -> d
     step = make_step(sizes, batch, device)
     for _ in range(5):
         step()
-    times = []
-    for _ in range(steps):
-        sync()
-        start = time.perf_counter()
-        step()
-        sync()
-        times.append(time.perf_counter() - start)
-    return {"ms": statistics.median(times) * 1e3, "peak_mib": _peak_mib(framework, device, before)}
+    seconds = median_time(step, steps, sync)
+    return {"ms": seconds * 1e3, "peak_mib": _peak_mib(framework, device, before)}
 
 
 def _peak_mib(framework: str, device: str, rss_before_kib: int) -> float:
@@ -161,8 +155,6 @@ def torch_available() -> bool:
 
 
 def main_train(steps: int = 50, json_path: str | None = None, device: str = "cpu") -> int:
-    from .bench import machine_description
-
     have_torch = torch_available()
     rows = []
     for workload, (sizes, batch) in WORKLOADS.items():

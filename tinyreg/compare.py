@@ -142,18 +142,15 @@ def train_run(run: Run, dataset: Dataset, epochs: int, seed: int, hidden: int, l
     history = trainer.fit(X, y, val=dataset.val, epochs=epochs, batch_size=32, seed=seed,
                           verbose=0)  # fmt: skip
     seconds = time.perf_counter() - start
+    train_accuracy, val_accuracy, test_accuracy = (
+        trainer.evaluate(*split)["accuracy"] for split in (dataset.train, dataset.val, dataset.test)
+    )
     model.to("cpu")  # statistics and plots read the weights on the host
-    trainer.device = "cpu"
     weights = np.concatenate([p.data.ravel() for p in model.parameters() if p.regularize])
-    train_accuracy = trainer.evaluate(X, y)["accuracy"]
-    val_accuracy = trainer.evaluate(*dataset.val)["accuracy"]
-    best = history.best_epoch if history.best_epoch is not None else len(history.epoch) - 1
-    if not run.early_stopping:
-        best = int(np.argmin(history["val_loss"]))
-    return Result(run, history, model, trainer.evaluate(*dataset.test)["accuracy"],
-                  train_accuracy - val_accuracy, float(np.mean(weights == 0)),
-                  float(np.mean(np.abs(weights))), len(history.epoch), best,
-                  seconds)  # fmt: skip
+    best = history.best_epoch if run.early_stopping else int(np.argmin(history["val_loss"]))
+    return Result(run, history, model, test_accuracy, train_accuracy - val_accuracy,
+                  float(np.mean(weights == 0)), float(np.mean(np.abs(weights))),
+                  len(history.epoch), best, seconds)  # fmt: skip
 
 
 def format_table(results: list[Result]) -> str:
