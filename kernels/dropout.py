@@ -7,7 +7,8 @@
 The forward draws the mask and scales in one pass and stores the mask as one byte per element; the
 backward reuses it. p = 1 keeps nothing (scale 0, no division by zero).
 
-Three versions of the same math: `*_reference` (NumPy), `*_cpu` (Numba), `*_cuda` (numba.cuda).
+Three versions of the same math: `*_reference` (NumPy, any memory layout), `*_cpu` (Numba) and
+`*_cuda` (numba.cuda), which take C-contiguous arrays (kernels/_layout.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from numba import cuda, prange
 
 from ._cpu import parallel_kernel
 from ._cuda import THREADS, grid, stream_for
+from ._layout import flat
 from .rng import random_bits_cpu, random_bits_cuda, random_bits_reference, threshold_32
 
 OPS = ("dropout_forward", "dropout_backward")
@@ -29,12 +31,13 @@ def _scale(p: float) -> float:
 # --------------------------------------------------------------------------- reference
 def dropout_forward_reference(x, y, mask, p: float, key: int) -> None:
     keep = random_bits_reference(key, np.arange(x.size)) >= threshold_32(p)
-    mask.reshape(-1)[:] = keep
-    y.reshape(-1)[:] = x.reshape(-1) * keep * x.dtype.type(_scale(p))
+    keep = keep.reshape(x.shape)  # element i of the C-order walk, whatever the layout
+    mask[...] = keep
+    y[...] = x * keep * x.dtype.type(_scale(p))
 
 
 def dropout_backward_reference(g, mask, p: float, dx) -> None:
-    dx.reshape(-1)[:] = g.reshape(-1) * mask.reshape(-1) * g.dtype.type(_scale(p))
+    dx[...] = g * mask * g.dtype.type(_scale(p))
 
 
 # --------------------------------------------------------------------------- cpu
@@ -53,12 +56,12 @@ def _dropout_backward_cpu(g, mask, scale, dx):
 
 
 def dropout_forward_cpu(x, y, mask, p: float, key: int) -> None:
-    _dropout_forward_cpu(x.reshape(-1), y.reshape(-1), mask.reshape(-1), np.uint64(threshold_32(p)),
-                         np.uint64(key), x.dtype.type(_scale(p)))  # fmt: skip
+    _dropout_forward_cpu(flat(x, "x"), flat(y, "y"), flat(mask, "mask"),
+                         np.uint64(threshold_32(p)), np.uint64(key), x.dtype.type(_scale(p)))  # fmt: skip
 
 
 def dropout_backward_cpu(g, mask, p: float, dx) -> None:
-    _dropout_backward_cpu(g.reshape(-1), mask.reshape(-1), g.dtype.type(_scale(p)), dx.reshape(-1))
+    _dropout_backward_cpu(flat(g, "g"), flat(mask, "mask"), g.dtype.type(_scale(p)), flat(dx, "dx"))
 
 
 # --------------------------------------------------------------------------- cuda
@@ -77,15 +80,17 @@ def _dropout_backward_cuda(g, mask, scale, dx):
 
 
 def dropout_forward_cuda(x, y, mask, p: float, key: int) -> None:
+    arrays = flat(x, "x"), flat(y, "y"), flat(mask, "mask")
     if x.size:
         _dropout_forward_cuda[grid(x.size), THREADS, stream_for(x)](
-            x.reshape(-1), y.reshape(-1), mask.reshape(-1), np.uint64(threshold_32(p)),
+            *arrays, np.uint64(threshold_32(p)),
             np.uint64(key), x.dtype.type(_scale(p)),
         )  # fmt: skip
 
 
 def dropout_backward_cuda(g, mask, p: float, dx) -> None:
+    g1, mask1, dx1 = flat(g, "g"), flat(mask, "mask"), flat(dx, "dx")
     if g.size:
         _dropout_backward_cuda[grid(g.size), THREADS, stream_for(g)](
-            g.reshape(-1), mask.reshape(-1), g.dtype.type(_scale(p)), dx.reshape(-1)
+            g1, mask1, g.dtype.type(_scale(p)), dx1
         )

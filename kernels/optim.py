@@ -26,6 +26,7 @@ from numba import cuda, prange
 
 from ._cpu import cpu_inline, parallel_kernel
 from ._cuda import THREADS, cuda_inline, grid, stream_for
+from ._layout import flat
 
 OPS = ("sgd_step", "adam_step")
 
@@ -115,8 +116,8 @@ def _adam_step_cpu(w, g, m, v, decay, coupled, beta1, beta2, eps, step_size, bc2
         )
 
 
-def _flat(*arrays):
-    return tuple(a.reshape(-1) for a in arrays)
+def _flat(**arrays):
+    return tuple(flat(a, name) for name, a in arrays.items())
 
 
 def sgd_step_cpu(
@@ -124,7 +125,7 @@ def sgd_step_cpu(
 ) -> None:
     t = w.dtype.type
     _sgd_step_cpu(
-        *_flat(w, g, buf),
+        *_flat(w=w, g=g, buf=buf),
         t(lr),
         t(momentum),
         t(1 - dampening),
@@ -138,7 +139,7 @@ def adam_step_cpu(
     w, g, m, v, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, decoupled=False, step=1
 ) -> None:
     t = w.dtype.type
-    _adam_step_cpu(*_flat(w, g, m, v), *_adam_scalars(t, lr, beta1, beta2, eps, weight_decay,
+    _adam_step_cpu(*_flat(w=w, g=g, m=m, v=v), *_adam_scalars(t, lr, beta1, beta2, eps, weight_decay,
                                                       decoupled, step))  # fmt: skip
 
 
@@ -170,7 +171,7 @@ def sgd_step_cuda(
     if w.size:
         t = w.dtype.type
         _sgd_step_cuda[grid(w.size), THREADS, stream_for(w)](
-            *_flat(w, g, buf), t(lr), t(momentum), t(1 - dampening), t(weight_decay), nesterov,
+            *_flat(w=w, g=g, buf=buf), t(lr), t(momentum), t(1 - dampening), t(weight_decay), nesterov,
             first_step,
         )  # fmt: skip
 
@@ -181,6 +182,6 @@ def adam_step_cuda(
     if w.size:
         t = w.dtype.type
         _adam_step_cuda[grid(w.size), THREADS, stream_for(w)](
-            *_flat(w, g, m, v), *_adam_scalars(t, lr, beta1, beta2, eps, weight_decay, decoupled,
+            *_flat(w=w, g=g, m=m, v=v), *_adam_scalars(t, lr, beta1, beta2, eps, weight_decay, decoupled,
                                                step),
         )  # fmt: skip

@@ -17,6 +17,7 @@ import numpy as np
 from numba import cuda, float64, prange
 
 from ._cpu import cpu_inline, parallel_kernel
+from ._layout import flat
 from ._cuda import THREADS, block_sum_to, cuda_inline, grid, stream_for, zeros_like_device
 
 OPS = ("penalty_value", "penalty_value_grad", "prox")
@@ -91,19 +92,19 @@ def _prox_cpu(w, threshold, shrink):
 
 
 def penalty_value_cpu(w: np.ndarray, l1: float, l2: float) -> float:
-    return _penalty_value_cpu(w.reshape(-1), float(l1), float(l2))
+    return _penalty_value_cpu(flat(w, "w"), float(l1), float(l2))
 
 
 def penalty_value_grad_cpu(
     w: np.ndarray, g: np.ndarray, l1: float, l2: float, scale: float = 1.0
 ) -> float:
     t = w.dtype.type
-    return _penalty_value_grad_cpu(w.reshape(-1), g.reshape(-1), t(l1), t(l2), t(scale))
+    return _penalty_value_grad_cpu(flat(w, "w"), flat(g, "g"), t(l1), t(l2), t(scale))
 
 
 def prox_cpu(w: np.ndarray, lr: float, l1: float, l2: float) -> None:
     t = w.dtype.type
-    _prox_cpu(w.reshape(-1), t(lr * l1), t(1 + lr * l2))
+    _prox_cpu(flat(w, "w"), t(lr * l1), t(1 + lr * l2))
 
 
 # --------------------------------------------------------------------------- cuda
@@ -137,23 +138,26 @@ def _prox_cuda(w, threshold, shrink):
 def penalty_value_cuda(w, l1: float, l2: float):
     """Returns a one-element float64 device array (no host synchronisation)."""
     out = zeros_like_device(w, 1, np.float64)
+    w1 = flat(w, "w")
     if w.size:
-        _penalty_value_cuda[grid(w.size), THREADS, stream_for(w)](w.reshape(-1), l1, l2, out)
+        _penalty_value_cuda[grid(w.size), THREADS, stream_for(w)](w1, l1, l2, out)
     return out
 
 
 def penalty_value_grad_cuda(w, g, l1: float, l2: float, scale: float = 1.0):
     """Adds scale * grad into g; returns the value as a one-element float64 device array."""
     out = zeros_like_device(w, 1, np.float64)
+    w1, g1 = flat(w, "w"), flat(g, "g")
     if w.size:
         t = w.dtype.type
         _penalty_value_grad_cuda[grid(w.size), THREADS, stream_for(w)](
-            w.reshape(-1), g.reshape(-1), t(l1), t(l2), t(scale), out
+            w1, g1, t(l1), t(l2), t(scale), out
         )
     return out
 
 
 def prox_cuda(w, lr: float, l1: float, l2: float) -> None:
+    w1 = flat(w, "w")
     if w.size:
         t = w.dtype.type
-        _prox_cuda[grid(w.size), THREADS, stream_for(w)](w.reshape(-1), t(lr * l1), t(1 + lr * l2))
+        _prox_cuda[grid(w.size), THREADS, stream_for(w)](w1, t(lr * l1), t(1 + lr * l2))

@@ -87,9 +87,9 @@ def test_dropout_same_seed_same_mask_new_call_new_mask():
 
 @pytest.mark.parametrize("p", [-0.1, 1.5, float("nan")])
 def test_dropout_rejects_bad_p(p):
-    with pytest.raises(ValueError, match="p must lie in"):
+    with pytest.raises(ValueError, match=r"p must be a number in \[0, 1\]"):
         nn.Dropout(p)
-    with pytest.raises(ValueError, match="p must lie in"):
+    with pytest.raises(ValueError, match=r"p must be a number in \[0, 1\]"):
         F.dropout(tr.tensor(np.ones(3)), p)
 
 
@@ -292,5 +292,5 @@ def test_dense_layer_gradcheck():
         return layer(x)
 
     assert tr.gradcheck(f, [x, layer.weight, layer.bias])
-    with pytest.raises(ValueError, match=r"input shape \(4, 5\) does not match weight shape"):
+    with pytest.raises(ValueError, match=r"expected input \(N, 3\), got shape \(4, 5\)"):
         nn.Dense(3, 2)(tr.tensor(np.zeros((4, 5), np.float32)))

@@ -55,7 +55,7 @@ def test_sparsity_counts_exact_zeros_of_penalized_weights():
 
 @pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf")])
 def test_bad_strengths_raise(bad):
-    with pytest.raises(ValueError, match="l1"):
+    with pytest.raises(ValueError, match="L1: lam must be a finite number >= 0"):
         reg.L1(bad)
     with pytest.raises(ValueError, match="l2"):
         reg.ElasticNet(0.1, bad)

@@ -194,10 +194,13 @@ def test_matmul_mismatch_names_both_shapes():
 def test_reshape_transpose():
     x = np.random.default_rng(5).standard_normal((2, 3, 4))
     np.testing.assert_array_equal(tr.tensor(x).reshape(6, 4).data, x.reshape(6, 4))
-    np.testing.assert_array_equal(tr.tensor(x).transpose(2, 0, 1).data, x.transpose(2, 0, 1))
+    np.testing.assert_array_equal(tr.tensor(x).permute(2, 0, 1).data, x.transpose(2, 0, 1))
+    np.testing.assert_array_equal(tr.tensor(x).transpose(0, -1).data, np.swapaxes(x, 0, -1))
     np.testing.assert_array_equal(tr.tensor(x[0]).T.data, x[0].T)
     assert tr.gradcheck(lambda t: t.reshape((4, 6)) * np.arange(24.0).reshape(4, 6), [x])
-    assert tr.gradcheck(lambda t: t.transpose(2, 0, 1) * np.arange(24.0).reshape(4, 2, 3), [x])
+    assert tr.gradcheck(lambda t: t.permute(2, 0, 1) * np.arange(24.0).reshape(4, 2, 3), [x])
+    assert tr.gradcheck(lambda t: t.permute(-1, 0, -2) * np.arange(24.0).reshape(4, 2, 3), [x])
+    assert tr.gradcheck(lambda t: t.transpose(-1, 0) * np.arange(24.0).reshape(4, 3, 2), [x])
     assert tr.gradcheck(lambda t: t[0].T * np.arange(12.0).reshape(4, 3), [x])
 
 

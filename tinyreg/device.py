@@ -51,6 +51,14 @@ def array_module(array: Any) -> ModuleType:
     return cupy() if on_gpu(array) else np
 
 
+def contiguous(array: Any) -> Any:
+    """The array itself if it is C-contiguous, else a C-contiguous copy on the same device: the
+    form in which the engine hands arrays to kernels (kernels/_layout.py)."""
+    if array.flags.c_contiguous:
+        return array
+    return array_module(array).ascontiguousarray(array)
+
+
 def to_device(array: Any, device: str) -> Any:
     """The array on `device` (the same object when it is there already)."""
     if device_of(array) == check_device(device):

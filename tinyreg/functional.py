@@ -12,7 +12,8 @@ import numpy as np
 
 from . import kernels
 from . import random as _random
-from .device import array_module
+from . import validate as check
+from .device import array_module, contiguous
 from .kernels import rng
 from .tensor import Tensor, _result, _wrap, scalar_array
 
@@ -156,12 +157,12 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     pure function of (seed, call counter, element index) (kernels/rng.py), stored as one byte per
     element and reused by the backward pass.
     """
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p must lie in [0, 1], got {p!r}")
+    p = check.number("dropout", "p", p, 0.0, 1.0)
+    training = check.boolean("dropout", "training", training)
     x = _wrap(x)
     if not training or p == 0.0:
         return x
-    a = x.data
+    a = contiguous(x.data)
     y = np.empty_like(a)
     mask = np.empty_like(a, dtype=np.uint8)
     seed, stream = _random.next_stream()
@@ -169,8 +170,9 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     k.dropout_forward(a, y, mask, p, rng.stream_key(seed, stream))
 
     def backward(g):
+        g = contiguous(g)
         dx = np.empty_like(g)
-        k.dropout_backward(np.ascontiguousarray(g), mask, p, dx)
+        k.dropout_backward(g, mask, p, dx)
         return (dx,)
 
     return _result(y, (x,), backward)
@@ -211,7 +213,7 @@ def batch_norm(
     xp = array_module(a)
     gamma = weight.data if weight is not None else xp.ones(c, a.dtype)
     beta = bias.data if bias is not None else xp.zeros(c, a.dtype)
-    a = a if a.flags.c_contiguous else xp.ascontiguousarray(a)
+    a = contiguous(a)
     y = xp.empty_like(a)
     mean, var = xp.empty(c), xp.empty(c)
     k = kernels.for_array(a)
@@ -225,7 +227,7 @@ def batch_norm(
     def backward(g):
         dx = xp.empty_like(a)
         dgamma, dbeta = xp.empty(c, a.dtype), xp.empty(c, a.dtype)
-        k.batchnorm_backward(xp.ascontiguousarray(g), a, gamma, mean, var, eps, dx, dgamma, dbeta)
+        k.batchnorm_backward(contiguous(g), a, gamma, mean, var, eps, dx, dgamma, dbeta)
         return dx, (dgamma if weight is not None else None), (dbeta if bias is not None else None)
 
     parents = (x, weight if weight is not None else x, bias if bias is not None else x)

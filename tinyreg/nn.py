@@ -8,14 +8,15 @@ state-dict keys are `"0.weight"`, `"1.running_mean"`, ... as in PyTorch.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from . import functional as F
 from . import random as _random
-from .device import check_device, device_of, to_device
+from . import validate as check
+from .device import check_device, device_of, on_gpu, to_device
 from .tensor import Tensor
 
 
@@ -96,6 +97,13 @@ class Module:
             check_device(target)
             convert = lambda array: to_device(array, target)  # noqa: E731
         else:
+            try:
+                kind = np.dtype(target).kind
+            except TypeError:
+                kind = None
+            if kind != "f":
+                raise ValueError(f"Module.to: target must be a device ('cpu', 'cuda') or a "
+                                 f"floating dtype, got {target!r}")  # fmt: skip
             convert = lambda array: array.astype(target) if array.dtype.kind == "f" else array  # noqa: E731
         for module in self.modules():
             for value in vars(module).values():
@@ -116,23 +124,41 @@ class Module:
         state.update({name: b.copy() for name, b in self.named_buffers()})
         return state
 
-    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
-        """Copy values in. Every key and shape is checked first, so an error changes nothing."""
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
+        """Copy values in, all or nothing: every key, shape and dtype is checked and every value
+        converted to its target's dtype before the first one is written, so an error changes
+        nothing. Values may be arrays, lists, scalars or Tensors; integer and float values are
+        converted (as torch's copy_), other dtypes are refused."""
+        owner = "load_state_dict"
+        check.instance(owner, "state", state, Mapping, "a mapping of names to arrays")
+        strict = check.boolean(owner, "strict", strict)
         targets = {name: p.data for name, p in self.named_parameters()}
         targets.update(dict(self.named_buffers()))
+        bad_keys = [k for k in state if not isinstance(k, str)]
+        if bad_keys:
+            raise TypeError(f"{owner}: keys must be strings, got {bad_keys[0]!r}")
         missing = sorted(set(targets) - set(state))
         unexpected = sorted(set(state) - set(targets))
         if strict and (missing or unexpected):
-            raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
-        for name in targets.keys() & state.keys():
-            shape = np.shape(state[name])
-            if shape != targets[name].shape:
-                raise ValueError(
-                    f"load_state_dict: {name!r} has shape {shape}, the model expects "
-                    f"{targets[name].shape}"
-                )
-        for name in targets.keys() & state.keys():
-            targets[name][...] = to_device(state[name], device_of(targets[name]))
+            raise KeyError(f"{owner}: missing keys {missing}, unexpected keys {unexpected}")
+        staged = {}
+        for name in sorted(targets.keys() & state.keys()):
+            target, value = targets[name], state[name]
+            value = getattr(value, "data", value)
+            if not on_gpu(value):
+                try:
+                    value = np.asarray(value)
+                except (ValueError, TypeError) as error:
+                    raise TypeError(f"{owner}: {name!r} is not an array of numbers") from error
+            if value.dtype.kind not in "biuf":
+                raise TypeError(f"{owner}: {name!r} has dtype {value.dtype}, expected a real "
+                                f"array convertible to {target.dtype}")  # fmt: skip
+            if value.shape != target.shape:
+                raise ValueError(f"{owner}: {name!r} has shape {value.shape}, the model expects "
+                                 f"{target.shape}")  # fmt: skip
+            staged[name] = to_device(value, device_of(target)).astype(target.dtype, copy=False)
+        for name, value in staged.items():
+            targets[name][...] = value
 
     def __repr__(self) -> str:
         children = [f"  ({name}): {child!r}".replace("\n", "\n  ") for name, child in
@@ -181,14 +207,11 @@ class Dense(Module):
         self, in_features: int, out_features: int, bias: bool = True, init: str = "he"
     ) -> None:
         super().__init__()
-        if in_features < 1 or out_features < 1:
-            raise ValueError(
-                f"Dense: in_features and out_features must be >= 1, got {in_features}, "
-                f"{out_features}"
-            )
+        in_features = check.integer("Dense", "in_features", in_features, low=1)
+        out_features = check.integer("Dense", "out_features", out_features, low=1)
+        bias = check.boolean("Dense", "bias", bias)
+        check.choice("Dense", "init", init, ("he", "glorot"))
         fans = {"he": in_features, "glorot": (in_features + out_features) / 2}
-        if init not in fans:
-            raise ValueError(f"Dense: init must be 'he' or 'glorot', got {init!r}")
         limit = math.sqrt(3.0 / fans[init]) if init == "glorot" else math.sqrt(6.0 / fans[init])
         self.in_features, self.out_features = in_features, out_features
         weight = _random.generator().uniform(-limit, limit, (in_features, out_features))
@@ -196,6 +219,10 @@ class Dense(Module):
         self.bias = Parameter(np.zeros(out_features, dtype=np.float32)) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
+        shape = np.shape(getattr(x, "data", x))
+        if len(shape) != 2 or shape[1] != self.in_features:
+            raise ValueError(f"{self!r}: expected input (N, {self.in_features}), got shape "
+                             f"{shape}")  # fmt: skip
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -236,9 +263,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5):
         super().__init__()
-        if not isinstance(p, int | float) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must lie in [0, 1], got {p!r}")
-        self.p = float(p)
+        self.p = check.number("Dropout", "p", p, 0.0, 1.0)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training)
@@ -265,12 +290,12 @@ class BatchNorm1d(Module):
         track_running_stats: bool = True,
     ):
         super().__init__()
-        if num_features < 1:
-            raise ValueError(f"BatchNorm1d: num_features must be >= 1, got {num_features}")
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"BatchNorm1d: momentum must lie in [0, 1], got {momentum}")
-        if eps <= 0:
-            raise ValueError(f"BatchNorm1d: eps must be > 0, got {eps}")
+        owner = type(self).__name__
+        num_features = check.integer(owner, "num_features", num_features, low=1)
+        eps = check.finite(owner, "eps", eps, low=0.0, low_open=True)
+        momentum = check.number(owner, "momentum", momentum, 0.0, 1.0)
+        affine = check.boolean(owner, "affine", affine)
+        track_running_stats = check.boolean(owner, "track_running_stats", track_running_stats)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = Parameter(np.ones(num_features, np.float32)) if affine else None
         self.bias = Parameter(np.zeros(num_features, np.float32)) if affine else None

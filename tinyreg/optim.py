@@ -13,50 +13,85 @@ weights); this is what drives weights to exactly zero.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from . import kernels
-from .device import on_gpu, to_device
-from .reg import Penalty
+from . import validate as check
+from .device import contiguous, on_gpu, to_device
+from .nn import Module
+from .reg import Penalty, parameter_list
 from .tensor import Tensor
 
 
 class Optimizer:
-    """Holds parameter groups and per-parameter state; subclasses implement `_update`."""
+    """Holds parameter groups and per-parameter state; subclasses implement `_update`.
+
+    Every hyperparameter is checked when the optimizer is built (and when a state dict is loaded),
+    and every gradient's shape at `step()` before any parameter changes."""
+
+    _state_keys: tuple = ()  # the names of one parameter's state, e.g. ("momentum_buffer",)
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]):
+        owner = type(self).__name__
+        if isinstance(params, Module | Tensor | dict) or not isinstance(params, Iterable):
+            hint = "; pass model.parameters()" if isinstance(params, Module) else ""
+            raise TypeError(f"{owner}: params must be an iterable of tensors or of dicts, got "
+                            f"a {type(params).__name__}{hint}")  # fmt: skip
         params = list(params)
         if not params:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
-        groups = params if isinstance(params[0], dict) else [{"params": params}]
+            raise ValueError(f"{owner}: got an empty parameter list")
+        grouped = isinstance(params[0], dict)
+        if any(isinstance(p, dict) != grouped for p in params):
+            raise TypeError(f"{owner}: params must be all tensors or all dicts, not a mix")
+        groups = params if grouped else [{"params": params}]
         self.defaults = defaults
         self.param_groups: list[dict[str, Any]] = []
-        for group in groups:
+        seen: set[int] = set()
+        for i, group in enumerate(groups):
+            where = f"{owner}: param_groups[{i}]"
+            if "params" not in group:
+                raise ValueError(f"{where} has no 'params' entry")
             unknown = set(group) - set(defaults) - {"params"}
             if unknown:
-                raise ValueError(f"{type(self).__name__}: unknown group options {sorted(unknown)}")
-            full = {**defaults, **group, "params": list(group["params"])}
-            self._validate(full)
-            self.param_groups.append(full)
+                raise ValueError(f"{where}: unknown options {sorted(unknown)} (known: "
+                                 f"{sorted(defaults)})")  # fmt: skip
+            members = group["params"]
+            members = [members] if isinstance(members, Tensor) else members
+            members = parameter_list(owner, "params", members)
+            for p in members:
+                if not p.requires_grad:
+                    raise ValueError(f"{owner}: every parameter must require grad; got a tensor "
+                                     f"of shape {p.shape} with requires_grad=False")  # fmt: skip
+                if id(p) in seen:
+                    raise ValueError(f"{owner}: a parameter of shape {p.shape} appears more than "
+                                     "once (in one group or in two); give each parameter once")
+                seen.add(id(p))
+            self.param_groups.append(self._checked({**defaults, **group, "params": members}))
         self.state: dict[Tensor, dict[str, Any]] = {}
 
-    def _validate(self, group: dict[str, Any]) -> None:
+    def _checked(self, group: dict[str, Any]) -> dict[str, Any]:
+        """The group with its hyperparameters validated and in canonical form."""
+        owner = type(self).__name__
+        group = dict(group)
         for name in ("lr", "weight_decay", "momentum", "dampening", "eps"):
-            value = group.get(name, 0.0)
-            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-                raise ValueError(f"{type(self).__name__}: {name} must be a finite number >= 0, "
-                                 f"got {value!r}")  # fmt: skip
-        for beta in group.get("betas", ()):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{type(self).__name__}: betas must lie in [0, 1), got {beta}")
-        for p in group["params"]:
-            if not isinstance(p, Tensor) or not p.requires_grad:
-                raise ValueError(f"{type(self).__name__}: every parameter must be a tensor "
-                                 "with requires_grad=True")  # fmt: skip
+            if name in group:
+                group[name] = check.finite(owner, name, group[name], low=0.0)
+        if "nesterov" in group:
+            group["nesterov"] = check.boolean(owner, "nesterov", group["nesterov"])
+        if "betas" in group:
+            betas = group["betas"]
+            if not isinstance(betas, tuple | list) or len(betas) != 2:
+                raise check.fail(owner, "betas", "a pair (beta1, beta2)", betas)
+            group["betas"] = tuple(
+                check.number(owner, f"betas[{i}]", b, 0.0, 1.0, high_open=True)
+                for i, b in enumerate(betas)
+            )
+        if group.get("prox") is not None:
+            check.instance(owner, "prox", group["prox"], Penalty, "a tinyreg.reg penalty or None")
+        return group
 
     def zero_grad(self) -> None:
         """Set every gradient to None (PyTorch's default, set_to_none=True)."""
@@ -65,9 +100,20 @@ class Optimizer:
                 p.grad = None
 
     def step(self) -> None:
+        """Update every parameter that has a gradient, then apply each group's `prox`. All
+        gradients are checked (shape) first, so a bad one changes no parameter."""
+        owner = f"{type(self).__name__}.step"
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None and p.grad.shape != p.shape:
+                    raise ValueError(f"{owner}: a parameter of shape {p.shape} has a gradient of "
+                                     f"shape {p.grad.shape}")  # fmt: skip
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
+                    p.data = contiguous(p.data)  # the kernels update in place
+                    if p.grad.dtype != p.dtype or not p.grad.flags.c_contiguous:
+                        p.grad = contiguous(p.grad.astype(p.dtype, copy=False))
                     self._update(p, group, self.state.setdefault(p, {}))
             prox = group.get("prox")
             if prox is not None:
@@ -93,21 +139,60 @@ class Optimizer:
         }
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        groups = state_dict["param_groups"]
-        if len(groups) != len(self.param_groups) or any(
-            len(g["params"]) != len(own["params"])
-            for g, own in zip(groups, self.param_groups, strict=True)
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Load a `state_dict()`, all or nothing: the groups' sizes and hyperparameters, and every
+        state entry's name, shape and dtype are checked and converted before anything is set."""
+        owner = f"{type(self).__name__}.load_state_dict"
+        check.instance(owner, "state_dict", state_dict, Mapping, "a mapping")
+        if set(state_dict) != {"state", "param_groups"}:
+            raise ValueError(f"{owner}: expected the keys 'state' and 'param_groups', got "
+                             f"{sorted(map(str, state_dict))}")  # fmt: skip
+        groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(groups, list | tuple) or len(groups) != len(self.param_groups) or any(
+            not isinstance(g, Mapping) or len(g.get("params", ())) != len(own["params"])
+            for g, own in zip(groups, self.param_groups, strict=False)
         ):
-            raise ValueError("load_state_dict: parameter groups do not match this optimizer")
-        params = [p for group in self.param_groups for p in group["params"]]
+            raise ValueError(f"{owner}: parameter groups do not match this optimizer "
+                             f"({[len(g['params']) for g in self.param_groups]} parameters "
+                             "per group)")  # fmt: skip
+        new_groups = []
         for own, saved in zip(self.param_groups, groups, strict=True):
-            own.update({k: v for k, v in saved.items() if k != "params"})
-        self.state = {
-            params[int(i)]: {k: (_like(params[int(i)], v) if np.ndim(v) else v)
-                             for k, v in s.items()}
-            for i, s in state_dict["state"].items()
-        }  # fmt: skip
+            unknown = set(saved) - set(self.defaults) - {"params"}
+            if unknown:
+                raise ValueError(f"{owner}: unknown group options {sorted(unknown)}")
+            options = {k: v for k, v in saved.items() if k != "params"}
+            new_groups.append(self._checked({**own, **options}))
+        params = [p for group in self.param_groups for p in group["params"]]
+        check.instance(owner, "state_dict['state']", saved_state, Mapping, "a mapping")
+        new_state = {}
+        for key, entry in saved_state.items():
+            i = check.integer(owner, "a state index", key, 0, len(params) - 1)
+            check.instance(owner, f"state[{i}]", entry, Mapping, "a mapping")
+            if set(entry) != set(self._state_keys):
+                raise ValueError(f"{owner}: state[{i}] has entries {sorted(entry)}, expected "
+                                 f"{sorted(self._state_keys)}")  # fmt: skip
+            new_state[params[i]] = {
+                name: self._state_value(owner, i, name, value, params[i], new_groups)
+                for name, value in entry.items()
+            }
+        self.param_groups, self.state = new_groups, new_state
+
+    def _state_value(self, owner: str, i: int, name: str, value: Any, param: Tensor,
+                     groups: list[dict[str, Any]]) -> Any:  # fmt: skip
+        """One saved state entry, checked and converted (arrays to the parameter's dtype and
+        device)."""
+        if name == "step":
+            return check.integer(owner, f"state[{i}]['step']", value, low=0)
+        value = getattr(value, "data", value)
+        array = value if on_gpu(value) else np.asarray(value)
+        if array.dtype.kind not in "iuf":
+            raise TypeError(f"{owner}: state[{i}][{name!r}] has dtype {array.dtype}, expected "
+                            "real numbers")  # fmt: skip
+        allowed = {param.shape} | ({(0,)} if name == "momentum_buffer" else set())
+        if array.shape not in allowed:
+            raise ValueError(f"{owner}: state[{i}][{name!r}] has shape {array.shape}, the "
+                             f"parameter has shape {param.shape}")  # fmt: skip
+        return _like(param, array)
 
 
 def _like(param: Tensor, value: Any) -> Any:
@@ -133,14 +218,22 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         prox: Penalty | None = None,
     ):
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
                         weight_decay=weight_decay, prox=prox)  # fmt: skip
         super().__init__(params, defaults)
 
+    _state_keys = ("momentum_buffer",)
+
+    def _checked(self, group: dict[str, Any]) -> dict[str, Any]:
+        group = super()._checked(group)
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
+                             f"momentum={group['momentum']}, dampening={group['dampening']}")
+        return group
+
     def _update(self, p: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
-        first = "momentum_buffer" not in state
+        buffer = state.get("momentum_buffer")
+        first = buffer is None or (group["momentum"] != 0 and buffer.shape != p.shape)
         if first:
             state["momentum_buffer"] = (
                 np.empty_like(p.data) if group["momentum"] else np.empty_like(p.data, shape=(0,))
@@ -156,6 +249,7 @@ class Adam(Optimizer):
     amsgrad is not implemented."""
 
     _decoupled = False
+    _state_keys = ("step", "exp_avg", "exp_avg_sq")
 
     def __init__(
         self,

@@ -17,26 +17,43 @@ which sets small weights to exactly zero (ISTA), unlike the subgradient of L1.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from . import kernels
+from . import validate as check
+from .device import contiguous
 from .nn import Module
 from .tensor import Tensor, _result, scalar_array
+
+
+def parameter_list(owner: str, name: str, params: Any) -> list[Tensor]:
+    """A list of tensors from an iterable of them; a Module, a single tensor or a non-tensor item
+    is a TypeError that says what to pass instead (PyTorch's rule for optimizers)."""
+    if isinstance(params, Module):
+        raise TypeError(f"{owner}: {name} must be an iterable of tensors, got a Module; pass "
+                        "model.parameters()")  # fmt: skip
+    if isinstance(params, Tensor) or not isinstance(params, Iterable) or isinstance(params, str):
+        raise TypeError(f"{owner}: {name} must be an iterable of tensors, got "
+                        f"{type(params).__name__}")  # fmt: skip
+    params = list(params)
+    for i, p in enumerate(params):
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{owner}: {name}[{i}] must be a Tensor, got {type(p).__name__}")
+    return params
 
 
 class Penalty:
     """l1 * sum(|w|) + l2 / 2 * sum(w^2) over the selected parameters."""
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0, params: Sequence[Tensor] | None = None):
-        for name, value in (("l1", l1), ("l2", l2)):
-            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-                raise ValueError(f"{type(self).__name__}: {name} must be a finite number >= 0, "
-                                 f"got {value!r}")  # fmt: skip
-        self.l1, self.l2 = float(l1), float(l2)
-        self.params = None if params is None else list(params)
+        owner = type(self).__name__
+        names = {"L1": ("lam", "l2"), "L2": ("l1", "lam")}.get(owner, ("l1", "l2"))
+        self.l1 = check.finite(owner, names[0], l1, low=0.0)
+        self.l2 = check.finite(owner, names[1], l2, low=0.0)
+        self.params = None if params is None else parameter_list(owner, "params", params)
 
     def selected(self, target: Module | Iterable[Tensor]) -> list[Tensor]:
         """The tensors this penalty applies to: `params=` if given, else a model's Dense weights
@@ -54,17 +71,21 @@ class Penalty:
         return getattr(p, "regularize", True)
 
     def __call__(self, target: Module | Iterable[Tensor]) -> Tensor:
+        if not isinstance(target, Module):
+            target = parameter_list(f"{type(self).__name__}()", "target", target)
         params = self.selected(target)
         if not params:
             raise ValueError(f"{type(self).__name__}: no parameters to penalize")
         l1, l2 = self.l1, self.l2
-        value = sum(kernels.for_array(p.data).penalty_value(p.data, l1, l2) for p in params)
+        value = sum(kernels.for_array(p.data).penalty_value(contiguous(p.data), l1, l2)
+                    for p in params)  # fmt: skip
 
         def backward(g):
             scale = float(g)
             for p in params:
                 grad = p.writable_grad()
-                kernels.for_array(p.data).penalty_value_grad(p.data, grad, l1, l2, scale)
+                kernels.for_array(p.data).penalty_value_grad(contiguous(p.data), grad, l1, l2,
+                                                             scale)  # fmt: skip
             return (None,) * len(params)
 
         backward.adds_into_leaf_grads = True
@@ -72,6 +93,8 @@ class Penalty:
 
     def prox_step(self, params: Iterable[Tensor], lr: float) -> None:
         """w = sign(w) * max(|w| - lr * l1, 0) / (1 + lr * l2), in place."""
+        params = parameter_list(f"{type(self).__name__}.prox_step", "params", params)
+        lr = check.finite(f"{type(self).__name__}.prox_step", "lr", lr, low=0.0)
         for p in params:
             kernels.for_array(p.data).prox(p.data, lr, self.l1, self.l2)
 

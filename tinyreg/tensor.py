@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import random as _random
-from .device import check_device, device_of, on_gpu, to_device
+from .device import array_module, check_device, device_of, on_gpu, to_device
 
 _grad_enabled = True
 
@@ -59,7 +59,14 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
         data = data.data
     if on_gpu(data):
         return data if dtype is None or data.dtype == dtype else data.astype(dtype)  # on a GPU
-    array = np.asarray(data, dtype=dtype)
+    try:
+        array = np.asarray(data, dtype=dtype)
+    except (ValueError, TypeError) as error:
+        raise TypeError(f"tensor: data must be numbers or an array of them, got "
+                        f"{type(data).__name__} ({error})") from None  # fmt: skip
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"tensor: data must hold real numbers (bool, int or float), got dtype "
+                        f"{array.dtype}")  # fmt: skip
     if dtype is None and array.dtype.kind == "f":
         from_python = not isinstance(data, np.ndarray | np.generic)
         if array.dtype not in (np.float32, np.float64) or from_python:
@@ -173,9 +180,9 @@ class Tensor:
     def writable_grad(self) -> np.ndarray:
         """The leaf's gradient as an array this tensor owns, for kernels that add in place."""
         if self.grad is None:
-            self.grad = np.zeros_like(self.data)
-        elif not self._grad_owned:
-            self.grad = self.grad.copy()
+            self.grad = array_module(self.data).zeros(self.shape, self.dtype)
+        elif not self._grad_owned or not self.grad.flags.c_contiguous:
+            self.grad = self.grad.copy()  # C order
         self._grad_owned = True
         return self.grad
 
@@ -278,11 +285,20 @@ class Tensor:
         return _result(-self.data, (self,), lambda g: (-g,))
 
     def __pow__(self, exponent: float) -> Tensor:
-        """x ** c for a scalar c; d/dx = c * x ** (c - 1)."""
-        if isinstance(exponent, Tensor) or np.ndim(exponent) != 0:
-            raise TypeError(f"pow: exponent must be a scalar, got {type(exponent).__name__}")
+        """x ** c for a real scalar c; d/dx = c * x ** (c - 1), and 0 for c = 0 (as PyTorch,
+        where the formula would give 0 * inf = NaN at x = 0)."""
+        if isinstance(exponent, bool | np.bool_) or not isinstance(
+            exponent, int | float | np.integer | np.floating
+        ):
+            raise TypeError(f"pow: exponent must be a real scalar, got {exponent!r}")
         a = self.data
-        return _result(a**exponent, (self,), lambda g: (g * exponent * a ** (exponent - 1),))
+
+        def backward(g):
+            if exponent == 0:
+                return (np.zeros_like(a),)
+            return (g * exponent * a ** (exponent - 1),)
+
+        return _result(a**exponent, (self,), backward)
 
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, other)
@@ -291,52 +307,81 @@ class Tensor:
         return matmul(_wrap(other), self)
 
     # ----------------------------------------------------------------- reductions
-    def sum(self, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
+    def sum(self, dim: int | tuple | None = None, keepdim: bool = False, *,
+            axis: int | tuple | None = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        """Sum over `dim` (an int, a tuple, or None for all); `axis`/`keepdims` are NumPy
+        spellings of the same arguments. The gradient broadcasts back over the summed dims."""
+        dims, keep = _reduction_dims(self.ndim, dim, axis, keepdim, keepdims, "sum")
         shape = self.shape
 
         def backward(g):
-            if axis is not None and not keepdims:
-                g = np.expand_dims(g, axis)
+            if dims is not None and not keep:
+                g = np.expand_dims(g, dims)
             return (np.broadcast_to(g, shape),)
 
-        return _result(_array(self.data.sum(axis=axis, keepdims=keepdims)), (self,), backward)
+        return _result(_array(self.data.sum(axis=dims, keepdims=keep)), (self,), backward)
 
-    def mean(self, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
-        axes = range(self.ndim) if axis is None else np.atleast_1d(axis)
-        count = int(np.prod([self.shape[i] for i in axes]))
-        return self.sum(axis, keepdims) * (1.0 / count if count else float("nan"))
+    def mean(self, dim: int | tuple | None = None, keepdim: bool = False, *,
+             axis: int | tuple | None = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        """Mean over `dim` (see `sum`); the mean of an empty selection is NaN, as in PyTorch."""
+        dims, keep = _reduction_dims(self.ndim, dim, axis, keepdim, keepdims, "mean")
+        count = int(np.prod([self.shape[i] for i in (range(self.ndim) if dims is None else dims)]))
+        return self.sum(dims, keep) * (1.0 / count if count else float("nan"))
 
-    def max(self, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum; the gradient is shared equally among tied maxima (as torch.amax)."""
+    def max(self, dim: int | tuple | None = None, keepdim: bool = False, *,
+            axis: int | tuple | None = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        """Maximum over `dim`; the gradient is shared equally among tied maxima (as torch.amax).
+        Returns the values only (torch.max(x, dim) also returns indices)."""
+        dims, keep = _reduction_dims(self.ndim, dim, axis, keepdim, keepdims, "max")
         a = self.data
-        top = a.max(axis=axis, keepdims=True)
+        top = a.max(axis=dims, keepdims=True)
 
         def backward(g):
-            if axis is not None and not keepdims:
-                g = np.expand_dims(g, axis)
+            if dims is not None and not keep:
+                g = np.expand_dims(g, dims)
             hit = a == top
-            return (hit * (g / hit.sum(axis=axis, keepdims=True)),)
+            return (hit * (g / hit.sum(axis=dims, keepdims=True)),)
 
-        out = top if keepdims else _array(a.max(axis=axis))
+        out = top if keep else _array(a.max(axis=dims))
         return _result(out, (self,), backward)
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: int) -> Tensor:
+        """The same elements in a new shape (one dimension may be -1)."""
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
         original = self.shape
-        return _result(self.data.reshape(shape), (self,), lambda g: (g.reshape(original),))
+        try:
+            out = self.data.reshape(shape)
+        except (ValueError, TypeError):
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {original} "
+                             f"({self.size} elements) into {shape}") from None  # fmt: skip
+        return _result(out, (self,), lambda g: (g.reshape(original),))
 
-    def transpose(self, *axes: int) -> Tensor:
-        if len(axes) == 1 and isinstance(axes[0], tuple | list):
-            axes = tuple(axes[0])
-        axes = axes or tuple(reversed(range(self.ndim)))
-        inverse = tuple(np.argsort(axes))
-        return _result(self.data.transpose(axes), (self,), lambda g: (g.transpose(inverse),))
+    def permute(self, *dims: int) -> Tensor:
+        """Reorder the dimensions: output dimension i is input dimension dims[i] (torch.permute;
+        negative dims count from the end). The gradient applies the inverse permutation."""
+        if len(dims) == 1 and isinstance(dims[0], tuple | list):
+            dims = tuple(dims[0])
+        order = tuple(_dim(d, self.ndim, "permute") for d in dims)
+        if sorted(order) != list(range(self.ndim)):
+            raise ValueError(f"permute: dims must be a permutation of the {self.ndim} dimensions "
+                             f"of a tensor of shape {self.shape}, got {dims}")  # fmt: skip
+        inverse = tuple(np.argsort(order))
+        return _result(self.data.transpose(order), (self,), lambda g: (g.transpose(inverse),))
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap dimensions dim0 and dim1 (torch.transpose; negative dims count from the end).
+        For NumPy's full permutation use `permute`."""
+        order = list(range(self.ndim))
+        a, b = _dim(dim0, self.ndim, "transpose"), _dim(dim1, self.ndim, "transpose")
+        order[a], order[b] = order[b], order[a]
+        return self.permute(order)
 
     @property
     def T(self) -> Tensor:
-        return self.transpose()
+        """All dimensions reversed (the matrix transpose for a 2-D tensor)."""
+        return self.permute(tuple(reversed(range(self.ndim))))
 
     def __getitem__(self, index: Any) -> Tensor:
         if isinstance(index, Tensor):
@@ -389,15 +434,21 @@ class Tensor:
         out = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
         return _result(out, (self,), lambda g: (g * out * (1 - out),))
 
-    def softmax(self, axis: int = -1) -> Tensor:
+    def softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
+        """exp(x) / sum(exp(x)) along `dim`, with the maximum subtracted first."""
+        (axis,), _ = _reduction_dims(self.ndim or 1, dim if axis is None else axis, None,
+                                     False, None, "softmax")  # fmt: skip
         shifted = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
         out = shifted / shifted.sum(axis=axis, keepdims=True)
         return _result(
             out, (self,), lambda g: (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
         )
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """x - logsumexp(x), with the maximum subtracted first so large logits stay finite."""
+    def log_softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
+        """x - logsumexp(x) along `dim`, with the maximum subtracted first so large logits stay
+        finite."""
+        (axis,), _ = _reduction_dims(self.ndim or 1, dim if axis is None else axis, None,
+                                     False, None, "log_softmax")  # fmt: skip
         shifted = self.data - self.data.max(axis=axis, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         return _result(out, (self,), lambda g: (g - np.exp(out) * g.sum(axis=axis, keepdims=True),))
@@ -462,14 +513,46 @@ def _topological_order(root: Tensor) -> list:
 
 
 def _accumulate_leaf(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
+    """Add g into leaf.grad. A stored gradient is always C-contiguous (the kernels' rule), so a
+    broadcast or transposed g is copied once here."""
     if isinstance(g, np.generic):  # NumPy returns scalars from 0-d arithmetic
         g, owned = np.asarray(g), True
+    if not g.flags.c_contiguous:
+        g, owned = array_module(g).ascontiguousarray(g), True
     if leaf.grad is None:
         leaf.grad, leaf._grad_owned = g, owned
     elif leaf._grad_owned:
         leaf.grad += g
     else:
         leaf.grad, leaf._grad_owned = leaf.grad + g, True
+
+
+def _dim(dim: Any, ndim: int, op: str) -> int:
+    """A dimension index in [-ndim, ndim) as a non-negative int, or an IndexError naming op."""
+    if isinstance(dim, bool | np.bool_) or not isinstance(dim, int | np.integer):
+        raise TypeError(f"{op}: dims must be integers, got {dim!r}")
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(f"{op}: dimension {dim} is out of range for a {ndim}-d tensor "
+                         f"(expected [{-max(ndim, 1)}, {max(ndim, 1) - 1}])")  # fmt: skip
+    return int(dim) % max(ndim, 1)
+
+
+def _reduction_dims(ndim: int, dim: Any, axis: Any, keepdim: bool, keepdims: bool | None,
+                    op: str) -> tuple[tuple | None, bool]:  # fmt: skip
+    """(dims as a tuple of non-negative ints or None for all, keepdim) from PyTorch's or
+    NumPy's spelling."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: pass dim or axis, not both")
+        dim = axis
+    keep = keepdim if keepdims is None else keepdims
+    if dim is None:
+        return None, bool(keep)
+    dims = dim if isinstance(dim, tuple | list) else (dim,)
+    dims = tuple(_dim(d, ndim, op) for d in dims) if ndim else ()
+    if len(set(dims)) != len(dims):
+        raise ValueError(f"{op}: dim {dim} names a dimension twice")
+    return dims, bool(keep)
 
 
 def _is_basic_index(index: Any) -> bool:
