@@ -56,8 +56,9 @@ def _dropout_backward_cpu(g, mask, scale, dx):
 
 
 def dropout_forward_cpu(x, y, mask, p: float, key: int) -> None:
-    _dropout_forward_cpu(flat(x, "x"), flat(y, "y"), flat(mask, "mask"),
-                         np.uint64(threshold_32(p)), np.uint64(key), x.dtype.type(_scale(p)))  # fmt: skip
+    threshold, scale = np.uint64(threshold_32(p)), x.dtype.type(_scale(p))
+    _dropout_forward_cpu(flat(x, "x"), flat(y, "y"), flat(mask, "mask"), threshold,
+                         np.uint64(key), scale)  # fmt: skip
 
 
 def dropout_backward_cpu(g, mask, p: float, dx) -> None:

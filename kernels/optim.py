@@ -139,8 +139,8 @@ def adam_step_cpu(
     w, g, m, v, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, decoupled=False, step=1
 ) -> None:
     t = w.dtype.type
-    _adam_step_cpu(*_flat(w=w, g=g, m=m, v=v), *_adam_scalars(t, lr, beta1, beta2, eps, weight_decay,
-                                                      decoupled, step))  # fmt: skip
+    scalars = _adam_scalars(t, lr, beta1, beta2, eps, weight_decay, decoupled, step)
+    _adam_step_cpu(*_flat(w=w, g=g, m=m, v=v), *scalars)
 
 
 # --------------------------------------------------------------------------- cuda
@@ -171,8 +171,8 @@ def sgd_step_cuda(
     if w.size:
         t = w.dtype.type
         _sgd_step_cuda[grid(w.size), THREADS, stream_for(w)](
-            *_flat(w=w, g=g, buf=buf), t(lr), t(momentum), t(1 - dampening), t(weight_decay), nesterov,
-            first_step,
+            *_flat(w=w, g=g, buf=buf), t(lr), t(momentum), t(1 - dampening), t(weight_decay),
+            nesterov, first_step,
         )  # fmt: skip
 
 
@@ -182,6 +182,6 @@ def adam_step_cuda(
     if w.size:
         t = w.dtype.type
         _adam_step_cuda[grid(w.size), THREADS, stream_for(w)](
-            *_flat(w=w, g=g, m=m, v=v), *_adam_scalars(t, lr, beta1, beta2, eps, weight_decay, decoupled,
-                                               step),
+            *_flat(w=w, g=g, m=m, v=v),
+            *_adam_scalars(t, lr, beta1, beta2, eps, weight_decay, decoupled, step),
         )  # fmt: skip

@@ -17,8 +17,8 @@ import numpy as np
 from numba import cuda, float64, prange
 
 from ._cpu import cpu_inline, parallel_kernel
-from ._layout import flat
 from ._cuda import THREADS, block_sum_to, cuda_inline, grid, stream_for, zeros_like_device
+from ._layout import flat
 
 OPS = ("penalty_value", "penalty_value_grad", "prox")
 

@@ -40,8 +40,8 @@ def affine_warp_reference(images, matrices, fill, out) -> None:
     rows, cols = np.meshgrid(np.arange(h) - cy, np.arange(w) - cx, indexing="ij")
     for i in range(n):
         (a, b, tx), (d, e, ty) = matrices[i]
-        sx = a * cols + b * rows + tx + cx
-        sy = d * cols + e * rows + ty + cy
+        sx = np.clip(a * cols + b * rows + tx + cx, -2, w + 1)  # see _clamp
+        sy = np.clip(d * cols + e * rows + ty + cy, -2, h + 1)
         x0, y0 = np.floor(sx).astype(int), np.floor(sy).astype(int)
         fx, fy = sx - x0, sy - y0
         for k in range(channels):
@@ -96,6 +96,12 @@ def _bilinear(images, i, k, y0, x0, fy, fx, h, w, fill):
     return total
 
 
+def _clamp(v, n):
+    """v limited to [-2, n + 1]: beyond that all four neighbours are outside and read `fill`
+    either way, and the floor below stays in range for any scale factor."""
+    return min(max(v, -2), n + 1)
+
+
 def _floor(v):
     """floor(v) for |v| < 2^20 as a truncating int conversion (faster than a libm call)."""
     return int(float64(v) + 1048576.0) - 1048576
@@ -103,6 +109,7 @@ def _floor(v):
 
 _bilinear_cpu, _bilinear_cuda = cpu_inline(_bilinear), cuda_inline(_bilinear)
 _floor_cpu, _floor_cuda = cpu_inline(_floor), cuda_inline(_floor)
+_clamp_cpu, _clamp_cuda = cpu_inline(_clamp), cuda_inline(_clamp)
 
 
 # --------------------------------------------------------------------------- cpu
@@ -119,6 +126,7 @@ def _affine_warp_cpu(images, matrices, fill, out):
                 row_x, row_y = b * t(r - cy) + tx, e * t(r - cy) + ty
                 for c in range(w):
                     sx, sy = a * t(c - cx) + row_x, d * t(c - cx) + row_y
+                    sx, sy = _clamp_cpu(sx, t(w)), _clamp_cpu(sy, t(h))
                     x0, y0 = _floor_cpu(sx), _floor_cpu(sy)
                     fx, fy = sx - t(x0), sy - t(y0)  # t(): int - float32 would be float64
                     out[i, k, r, c] = _bilinear_cpu(images, i, k, y0, x0, fy, fx, h, w, fill)
@@ -171,6 +179,7 @@ def _affine_warp_cuda(images, matrices, fill, out):
         r, c = rest // w, rest % w
         sx = matrices[i, 0, 0] * (c - cx) + matrices[i, 0, 1] * (r - cy) + matrices[i, 0, 2] + cx
         sy = matrices[i, 1, 0] * (c - cx) + matrices[i, 1, 1] * (r - cy) + matrices[i, 1, 2] + cy
+        sx, sy = _clamp_cuda(sx, w), _clamp_cuda(sy, h)
         x0, y0 = math.floor(sx), math.floor(sy)
         for k in range(channels):
             out[i, k, r, c] = _bilinear_cuda(images, i, k, y0, x0, sy - y0, sx - x0, h, w, fill)

@@ -42,13 +42,13 @@ def test_compare_on_moons_and_bad_arguments(tmp_path, capsys):
     assert cli.main(["compare", "--quick", "--dataset", "moons", "--runs", "none,l2",
                      "--out", str(tmp_path)]) == 0  # fmt: skip
     assert cli.main(["compare", "--runs", "nonsense", "--out", str(tmp_path)]) == 2
-    assert "unknown runs ['nonsense']" in capsys.readouterr().out
+    assert "unknown runs ['nonsense']" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="CuPy is installed here")
 def test_compare_on_cuda_without_cupy_says_what_to_install(tmp_path, capsys):
     assert cli.main(["compare", "--device", "cuda", "--out", str(tmp_path)]) == 2
-    assert "pip install 'tinyreg[cuda]'" in capsys.readouterr().out
+    assert "pip install 'tinyreg[cuda]'" in capsys.readouterr().err
 
 
 def test_bench_kernels_small(tmp_path, capsys):

@@ -155,7 +155,7 @@ def test_nan_loss_stops_with_clear_error_and_keeps_best_weights():
 
     opt = optim.SGD(model.parameters(), lr=0.01)
     trainer = Trainer(model, "cross_entropy", opt, callbacks=[stopper, Explode()])
-    with pytest.raises(TrainingError, match=r"epoch 2, batch \d+"):
+    with pytest.raises(TrainingError, match=r"at epoch 3, batch \d+.*weights of epoch 2"):
         trainer.fit(X, y, val=val, epochs=5, batch_size=32, verbose=0)
     assert all(np.all(np.isfinite(p.data)) for p in model.parameters())
     assert stopper.best_epoch in (0, 1)

@@ -19,7 +19,6 @@ one matrix per image: one pass over the pixels.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,17 +26,17 @@ import numpy as np
 
 from . import kernels
 from . import random as _random
+from . import validate as check
 from .tensor import Tensor
 
 
-def _batch(images: Any) -> tuple[np.ndarray, bool, bool]:
+def _batch(owner: str, images: Any) -> tuple[np.ndarray, bool, bool]:
     """(contiguous (N, C, H, W) float array, was a tensor?, had a channel axis?)."""
     is_tensor = isinstance(images, Tensor)
-    array = np.asarray(images.data if is_tensor else images)
+    array = check.float_array(owner, "images", images, finite_values=False)
     if array.ndim not in (3, 4):
-        raise ValueError(f"images must be (N, H, W) or (N, C, H, W), got shape {array.shape}")
-    if array.dtype not in (np.float32, np.float64):
-        array = array.astype(np.float32)
+        raise ValueError(f"{owner}: images must be (N, H, W) or (N, C, H, W), got shape "
+                         f"{array.shape}")  # fmt: skip
     with_channels = array.ndim == 4
     array = np.ascontiguousarray(array if with_channels else array[:, None])
     return array, is_tensor, with_channels
@@ -48,21 +47,29 @@ def _restore(out: np.ndarray, is_tensor: bool, with_channels: bool) -> Any:
     return Tensor(out) if is_tensor else out
 
 
-def _pair(value: Any, name: str, symmetric: bool) -> tuple[float, float]:
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-        return (-float(value), float(value)) if symmetric else (float(value), float(value))
-    lo, hi = (float(v) for v in value)
-    if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
-        raise ValueError(f"{name} must be a pair (lo, hi) with lo <= hi, got {value!r}")
+def _range(owner: str, name: str, value: Any, symmetric: bool) -> tuple[float, float]:
+    """(lo, hi) from a number d (meaning (-d, d) when `symmetric`, else (d, d)) or a pair."""
+    if not isinstance(value, tuple | list):
+        d = check.finite(owner, name, value, low=0.0 if symmetric else None)
+        return (-d, d) if symmetric else (d, d)
+    if len(value) != 2:
+        raise check.fail(owner, name, "a number or a pair (lo, hi)", value)
+    lo, hi = (check.finite(owner, f"{name}[{i}]", v) for i, v in enumerate(value))
+    if lo > hi:
+        raise check.fail(owner, name, "a pair (lo, hi) with lo <= hi", value)
     return lo, hi
+
+
+def _fill(owner: str, fill: Any) -> float:
+    return check.finite(owner, "fill", fill)
 
 
 class Transform:
     """Base class: random per-image parameters, identity in eval mode."""
 
     def __init__(self, seed: int | None = None):
+        if seed is not None:
+            seed = check.integer(type(self).__name__, "seed", seed, low=0)
         self._rng = np.random.default_rng(seed) if seed is not None else None
         self.training = True
 
@@ -71,14 +78,14 @@ class Transform:
         return self._rng if self._rng is not None else _random.generator()
 
     def train(self, mode: bool = True) -> Transform:
-        self.training = mode
+        self.training = check.boolean(f"{type(self).__name__}.train", "mode", mode)
         return self
 
     def eval(self) -> Transform:
         return self.train(False)
 
     def __call__(self, images: Any) -> Any:
-        array, is_tensor, with_channels = _batch(images)
+        array, is_tensor, with_channels = _batch(type(self).__name__, images)
         if not self.training:
             return _restore(array.copy(), is_tensor, with_channels)
         return _restore(self.apply(array), is_tensor, with_channels)
@@ -122,16 +129,23 @@ class RandomRotation(AffineTransform):
     def __init__(self, degrees: float | Sequence[float], fill: float = 0.0,
                  seed: int | None = None):  # fmt: skip
         super().__init__(seed)
-        self.degrees, self.fill = _pair(degrees, "degrees", symmetric=True), float(fill)
+        self.degrees = _range("RandomRotation", "degrees", degrees, symmetric=True)
+        self.fill = _fill("RandomRotation", fill)
 
     def linear_maps(self, n: int) -> np.ndarray:
         return _rotations(self.rng.uniform(*self.degrees, n))
 
 
-def _scale_range(scale: Any) -> tuple[float, float]:
-    lo, hi = _pair(scale, "scale", symmetric=False)
-    if lo <= 0:
-        raise ValueError(f"scale must be > 0, got {scale!r}")
+# A factor outside this range maps the whole image onto less than a millionth of a pixel (or a
+# pixel onto a million images): no image is left, so it is refused rather than computed.
+SCALE_LIMITS = (1e-6, 1e6)
+
+
+def _scale_range(owner: str, scale: Any) -> tuple[float, float]:
+    lo, hi = _range(owner, "scale", scale, symmetric=False)
+    if lo < SCALE_LIMITS[0] or hi > SCALE_LIMITS[1]:
+        raise check.fail(owner, "scale", f"factors in [{SCALE_LIMITS[0]:g}, {SCALE_LIMITS[1]:g}]",
+                         scale)  # fmt: skip
     return lo, hi
 
 
@@ -141,7 +155,7 @@ class RandomScale(AffineTransform):
     def __init__(self, scale: Sequence[float] = (0.9, 1.1), fill: float = 0.0,
                  seed: int | None = None):  # fmt: skip
         super().__init__(seed)
-        self.scale, self.fill = _scale_range(scale), float(fill)
+        self.scale, self.fill = _scale_range("RandomScale", scale), _fill("RandomScale", fill)
 
     def linear_maps(self, n: int) -> np.ndarray:
         return np.eye(2) / self.rng.uniform(*self.scale, n)[:, None, None]
@@ -154,9 +168,9 @@ class RandomAffine(AffineTransform):
     def __init__(self, degrees: float | Sequence[float], scale: Sequence[float] | None = None,
                  fill: float = 0.0, seed: int | None = None):  # fmt: skip
         super().__init__(seed)
-        self.degrees = _pair(degrees, "degrees", symmetric=True)
-        self.scale = _scale_range(scale) if scale is not None else None
-        self.fill = float(fill)
+        self.degrees = _range("RandomAffine", "degrees", degrees, symmetric=True)
+        self.scale = _scale_range("RandomAffine", scale) if scale is not None else None
+        self.fill = _fill("RandomAffine", fill)
 
     def linear_maps(self, n: int) -> np.ndarray:
         maps = _rotations(self.rng.uniform(*self.degrees, n))
@@ -172,9 +186,9 @@ class RandomFlip(Transform):
     def __init__(self, horizontal: bool = True, vertical: bool = False, p: float = 0.5,
                  seed: int | None = None):  # fmt: skip
         super().__init__(seed)
-        if not isinstance(p, int | float) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"p must lie in [0, 1], got {p!r}")
-        self.horizontal, self.vertical, self.p = horizontal, vertical, float(p)
+        self.horizontal = check.boolean("RandomFlip", "horizontal", horizontal)
+        self.vertical = check.boolean("RandomFlip", "vertical", vertical)
+        self.p = check.number("RandomFlip", "p", p, 0.0, 1.0)
 
     def apply(self, images: np.ndarray) -> np.ndarray:
         n = len(images)
@@ -191,19 +205,18 @@ class RandomCrop(Transform):
     def __init__(self, size: int | Sequence[int], padding: int = 0, fill: float = 0.0,
                  seed: int | None = None):  # fmt: skip
         super().__init__(seed)
-        self.size = (size, size) if isinstance(size, int) else tuple(size)
-        if len(self.size) != 2 or min(self.size) < 1:
-            raise ValueError(f"size must be a positive int or (height, width), got {size!r}")
-        if not isinstance(padding, int) or padding < 0:
-            raise ValueError(f"padding must be an integer >= 0, got {padding!r}")
-        self.padding, self.fill = padding, float(fill)
+        self.size = check.pair("RandomCrop", "size", size, kind="int")
+        if min(self.size) < 1:
+            raise check.fail("RandomCrop", "size", "a positive int or (height, width)", size)
+        self.padding = check.integer("RandomCrop", "padding", padding, low=0)
+        self.fill = _fill("RandomCrop", fill)
 
     def apply(self, images: np.ndarray) -> np.ndarray:
         n, channels, h, w = images.shape
         oh, ow = self.size
         room_y, room_x = h + 2 * self.padding - oh, w + 2 * self.padding - ow
         if room_y < 0 or room_x < 0:
-            raise ValueError(f"size {self.size} is larger than the padded image "
+            raise ValueError(f"RandomCrop: size {self.size} is larger than the padded image "
                              f"({h + 2 * self.padding}, {w + 2 * self.padding})")  # fmt: skip
         tops = self.rng.integers(0, room_y + 1, n)
         lefts = self.rng.integers(0, room_x + 1, n)
@@ -218,6 +231,12 @@ class Compose(Transform):
 
     def __init__(self, transforms: Sequence[Transform]):
         super().__init__()
+        if isinstance(transforms, Transform) or not isinstance(transforms, Sequence):
+            raise TypeError(f"Compose: transforms must be a list of transforms, got a "
+                            f"{type(transforms).__name__}")  # fmt: skip
+        for i, t in enumerate(transforms):
+            check.instance("Compose", f"transforms[{i}]", t, Transform,
+                           "a tinyreg.augment transform")  # fmt: skip
         self.transforms = list(transforms)
 
     def train(self, mode: bool = True) -> Compose:

@@ -3,25 +3,56 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from typing import NoReturn
 
 from . import __version__
 
 
+class UsageError(Exception):
+    """A flag with a bad value: reported in one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors in one line (no usage block) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _at_least(low: int):
+    """An argparse type: an integer >= low, with a message naming the value."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer >= {low}, got {text!r}"
+            ) from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {low}"
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tinyreg", description="tinyreg: learn regularization by running it."
-    )
+    parser = _Parser(prog="tinyreg", description="tinyreg: learn regularization by running it.")
     parser.add_argument("--version", action="version", version=f"tinyreg {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     compare = commands.add_parser(
         "compare", help="train one network under each regularization technique and compare"
     )
     compare.add_argument("--dataset", default="digits", choices=["digits", "moons", "spirals"])
     compare.add_argument("--runs", help="comma-separated subset, e.g. none,l1,l2 (default: all)")
-    compare.add_argument("--epochs", type=int, default=150, help="most epochs per run (150)")
-    compare.add_argument("--seed", type=int, default=0)
+    compare.add_argument("--epochs", type=_at_least(1), default=150,
+                         help="most epochs per run (150)")  # fmt: skip
+    compare.add_argument("--seed", type=_at_least(0), default=0)
     compare.add_argument("--out", default="report", help="folder for report.md and plots")
     compare.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     compare.add_argument("--quick", action="store_true", help="a few seconds, for tests")
@@ -32,14 +63,43 @@ def build_parser() -> argparse.ArgumentParser:
         "what", nargs="?", default="kernels", choices=["kernels", "train"],
         help="kernels (default), or train: a training step against PyTorch",
     )  # fmt: skip
-    bench.add_argument("--steps", type=int, default=50, help="timed training steps (train)")
+    bench.add_argument("--steps", type=_at_least(1), default=50,
+                       help="timed training steps (train)")  # fmt: skip
     bench.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
                        help="where the training step runs (train)")  # fmt: skip
-    bench.add_argument("--size", type=int, default=1 << 24, help="elements per array (2^24)")
+    bench.add_argument("--size", type=_at_least(1), default=1 << 24,
+                       help="elements per array (2^24)")  # fmt: skip
     bench.add_argument("--backend", default="cpu", choices=["cpu", "cuda", "all"])
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     bench.set_defaults(handler=_bench)
     return parser
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Every check that argparse's types cannot make, before any work starts."""
+    from .serialization import check_writable
+
+    if getattr(args, "device", "cpu") == "cuda":
+        from .device import cupy
+
+        try:
+            cupy()
+        except RuntimeError as error:
+            raise UsageError(f"--device cuda: {error}") from None
+    try:
+        if args.command == "compare":
+            from . import compare
+
+            known = [r.name for r in compare.RUNS]
+            chosen = known if args.runs is None else [n.strip() for n in args.runs.split(",")]
+            unknown = [n for n in chosen if n not in known]
+            if unknown or not chosen:
+                raise UsageError(f"--runs: unknown runs {unknown}; choose from {', '.join(known)}")
+            check_writable("--out", os.path.join(args.out, "report.md"))
+        if getattr(args, "json", None):
+            check_writable("--json", args.json)
+    except OSError as error:
+        raise UsageError(str(error)) from None
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -56,8 +116,6 @@ def _bench(args: argparse.Namespace) -> int:
         from . import bench_train
 
         return bench_train.main_train(args.steps, args.json, args.device)
-    if args.size < 1:
-        raise SystemExit(f"tinyreg bench: --size must be >= 1, got {args.size}")
     return bench.main_kernels(args.size, args.backend, args.json)
 
 
@@ -67,7 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return args.handler(args)
+    try:
+        _check_args(args)
+        return args.handler(args)
+    except UsageError as error:
+        print(f"tinyreg {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"tinyreg {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

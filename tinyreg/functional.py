@@ -41,8 +41,17 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 
 def _check_reduction(reduction: str) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    check.choice("loss", "reduction", reduction, _REDUCTIONS)
+
+
+def _target(owner: str, target: Any, like: np.ndarray) -> Any:
+    """A real-valued target array on the prediction's device, in its dtype."""
+    data = target.data if isinstance(target, Tensor) else target
+    if not hasattr(data, "__cuda_array_interface__"):
+        data = np.asarray(data)
+        if data.dtype.kind not in "biuf":
+            raise TypeError(f"{owner}: target must hold real numbers, got dtype {data.dtype}")
+    return array_module(like).asarray(data, like.dtype)
 
 
 def _labels(labels: Any, logits: np.ndarray) -> np.ndarray:
@@ -93,7 +102,7 @@ def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor
     """mean((prediction - target)^2); gradient 2 (prediction - target) / N."""
     _check_reduction(reduction)
     prediction = _wrap(prediction)
-    t = array_module(prediction.data).asarray(target.data if isinstance(target, Tensor) else target)
+    t = _target("mse_loss", target, prediction.data)
     if t.shape != prediction.shape:
         raise ValueError(
             f"mse_loss: prediction shape {prediction.shape} and target shape {t.shape} differ"
@@ -114,7 +123,7 @@ def binary_cross_entropy_with_logits(
     _check_reduction(reduction)
     logits = _wrap(logits)
     x = logits.data
-    t = array_module(x).asarray(target.data if isinstance(target, Tensor) else target, x.dtype)
+    t = _target("binary_cross_entropy_with_logits", target, x)
     if t.shape != x.shape:
         raise ValueError(
             f"binary_cross_entropy_with_logits: logits shape {x.shape} and target shape "

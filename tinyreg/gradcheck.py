@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import validate as check
 from .tensor import Tensor, no_grad
 
 
@@ -31,6 +32,14 @@ def gradcheck(
     Raises GradcheckError naming the input, the index and both values of the worst entry.
     `inputs` (tensors or arrays) are copied to float64 leaves; `fn` must compute in float64.
     """
+    if not callable(fn):
+        raise TypeError(f"gradcheck: fn must be callable, got a {type(fn).__name__}")
+    if isinstance(inputs, Tensor | np.ndarray) or not isinstance(inputs, Sequence):
+        raise TypeError("gradcheck: inputs must be a list of tensors or arrays, got a "
+                        f"{type(inputs).__name__}")  # fmt: skip
+    eps = check.finite("gradcheck", "eps", eps, low=0.0, low_open=True)
+    atol = check.finite("gradcheck", "atol", atol, low=0.0)
+    rtol = check.finite("gradcheck", "rtol", rtol, low=0.0)
     leaves = []
     for i, x in enumerate(inputs):
         array = np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64)

@@ -66,8 +66,10 @@ class Optimizer:
                     raise ValueError(f"{owner}: every parameter must require grad; got a tensor "
                                      f"of shape {p.shape} with requires_grad=False")  # fmt: skip
                 if id(p) in seen:
-                    raise ValueError(f"{owner}: a parameter of shape {p.shape} appears more than "
-                                     "once (in one group or in two); give each parameter once")
+                    raise ValueError(
+                        f"{owner}: a parameter of shape {p.shape} appears more than "
+                        "once (in one group or in two); give each parameter once"
+                    )
                 seen.add(id(p))
             self.param_groups.append(self._checked({**defaults, **group, "params": members}))
         self.state: dict[Tensor, dict[str, Any]] = {}
@@ -148,9 +150,13 @@ class Optimizer:
             raise ValueError(f"{owner}: expected the keys 'state' and 'param_groups', got "
                              f"{sorted(map(str, state_dict))}")  # fmt: skip
         groups, saved_state = state_dict["param_groups"], state_dict["state"]
-        if not isinstance(groups, list | tuple) or len(groups) != len(self.param_groups) or any(
-            not isinstance(g, Mapping) or len(g.get("params", ())) != len(own["params"])
-            for g, own in zip(groups, self.param_groups, strict=False)
+        if (
+            not isinstance(groups, list | tuple)
+            or len(groups) != len(self.param_groups)
+            or any(
+                not isinstance(g, Mapping) or len(g.get("params", ())) != len(own["params"])
+                for g, own in zip(groups, self.param_groups, strict=False)
+            )
         ):
             raise ValueError(f"{owner}: parameter groups do not match this optimizer "
                              f"({[len(g['params']) for g in self.param_groups]} parameters "
@@ -227,8 +233,10 @@ class SGD(Optimizer):
     def _checked(self, group: dict[str, Any]) -> dict[str, Any]:
         group = super()._checked(group)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
-                             f"momentum={group['momentum']}, dampening={group['dampening']}")
+            raise ValueError(
+                "SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
+                f"momentum={group['momentum']}, dampening={group['dampening']}"
+            )
         return group
 
     def _update(self, p: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
