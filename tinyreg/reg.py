@@ -96,6 +96,7 @@ class Penalty:
         params = parameter_list(f"{type(self).__name__}.prox_step", "params", params)
         lr = check.finite(f"{type(self).__name__}.prox_step", "lr", lr, low=0.0)
         for p in params:
+            p.data = contiguous(p.data)  # updated in place by the kernel
             kernels.for_array(p.data).prox(p.data, lr, self.l1, self.l2)
 
     def sparsity(self, target: Module | Iterable[Tensor]) -> float:
