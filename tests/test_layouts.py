@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tinyreg.kernels import rng
 
 import tinyreg as tr
 from tinyreg import augment, kernels, optim, reg
 from tinyreg import functional as F
-from tinyreg.kernels import rng
 
 LAYOUTS = ["C", "F", "transposed", "strided", "broadcast"]
 DTYPES = [np.float32, np.float64]

@@ -232,3 +232,96 @@ def test_dataloader_batches_and_single_sample_warning():
     model, opt, (Xd, yd), _ = digits_setup(n_train=65)
     with pytest.warns(UserWarning, match="one sample"):
         Trainer(model, "cross_entropy", opt).fit(Xd, yd, epochs=1, batch_size=32, verbose=0)
+
+
+def state_of_best_epoch(history, snapshots, key="val_loss"):
+    return snapshots[int(np.argmin(history[key]))]
+
+
+class Snapshots(Callback):
+    """Records the weights at the end of every epoch."""
+
+    def __init__(self):
+        self.states = []
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        self.states.append(trainer.model.state_dict())
+
+
+def test_trainer_keeps_the_best_weights_on_nan_without_early_stopping():
+    model, _, (X, y), val = digits_setup(n_train=128)
+    snapshots = Snapshots()
+
+    class Explode(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            if epoch == 2:
+                trainer.optimizer.param_groups[0]["lr"] = 1e30
+
+    trainer = Trainer(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.05),
+                      callbacks=[snapshots, Explode()])  # fmt: skip
+    with pytest.raises(TrainingError) as info:
+        trainer.fit(X, y, val=val, epochs=6, batch_size=32, verbose=0)
+    best = int(np.argmin(trainer.history["val_loss"]))
+    assert f"weights of epoch {best + 1}, the best by val_loss" in str(info.value)
+    assert trainer.best_epoch == best
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, snapshots.states[best][name])
+
+
+def test_ctrl_c_mid_epoch_restores_the_best_epoch_without_early_stopping(capsys):
+    model, opt, (X, y), val = digits_setup(n_train=128)
+    snapshots = Snapshots()
+
+    class InterruptMidEpoch(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            if epoch == 2:
+                original = trainer.optimizer.step
+
+                def step():
+                    original()
+                    raise KeyboardInterrupt  # during the first batch of epoch 4
+
+                trainer.optimizer.step = step
+
+    trainer = Trainer(model, "cross_entropy", opt, callbacks=[snapshots, InterruptMidEpoch()])
+    history = trainer.fit(X, y, val=val, epochs=10, batch_size=32, verbose=0)
+    assert history.interrupted and len(history.epoch) == 3
+    best = int(np.argmin(history["val_loss"]))
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, snapshots.states[best][name])
+    assert f"weights of epoch {best + 1}" in capsys.readouterr().err
+
+
+def test_logs_keep_data_loss_apart_from_the_penalty():
+    model, opt, (X, y), val = digits_setup(n_train=128)
+    trainer = Trainer(model, "cross_entropy", opt, penalty=reg.L2(1e-2))
+    history = trainer.fit(X, y, val=val, epochs=2, batch_size=32, verbose=0)
+    for loss, penalty, total in zip(
+        history["loss"], history["penalty"], history["total_loss"], strict=True
+    ):
+        assert penalty > 0 and total == pytest.approx(loss + penalty)
+
+
+def test_every_callback_sees_every_epoch_even_after_one_stops_training():
+    seen = []
+
+    class Stopper(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            trainer.stop_training = epoch == 1
+
+    class Recorder(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            seen.append(epoch)
+
+        def on_train_end(self, trainer):
+            seen.append("end")
+
+    class Failing(Callback):
+        def on_train_end(self, trainer):
+            raise RuntimeError("callback failed")
+
+    model, opt, (X, y), val = digits_setup(n_train=64)
+    trainer = Trainer(model, "cross_entropy", opt, callbacks=[Stopper(), Failing(), Recorder()])
+    with pytest.raises(RuntimeError, match="callback failed"):
+        trainer.fit(X, y, epochs=5, batch_size=32, verbose=0)
+    assert seen == [0, 1, "end"]  # the failing callback did not hide the end from the next one

@@ -267,7 +267,7 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ):
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
                                       weight_decay=weight_decay))  # fmt: skip
 
     def _update(self, p: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
