@@ -80,3 +80,9 @@ def block_sum_to(kernel_globals: dict) -> Callable:
 def cuda_inline(fn: Callable) -> Callable:
     """Compile a per-element helper for the CUDA kernels (a device function)."""
     return cuda.jit(device=True)(fn)
+
+
+def read_only(array: Any) -> Any:
+    """A kernel input: a host (NumPy) array is sent to the device and not copied back, so a
+    read-only input works; a device array passes through."""
+    return cuda.In(array) if isinstance(array, np.ndarray) else array

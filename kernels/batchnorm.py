@@ -26,6 +26,7 @@ from numba import cuda, float64, prange
 
 from ._cpu import parallel_kernel
 from ._cuda import THREADS, stream_for
+from ._layout import c_contiguous
 
 OPS = ("batchnorm_forward", "batchnorm_backward")
 CHUNKS = 16  # the CPU sums run over 16 fixed row chunks: the same result on any thread count
@@ -100,6 +101,7 @@ def _centering(x, mean):
 
 
 def batchnorm_forward_cpu(x, weight, bias, eps, y, mean, var) -> None:
+    x, y = c_contiguous(x, "x"), c_contiguous(y, "y")
     n, c = x.shape
     shift = x[0].astype(np.float64)
     s1, s2 = np.zeros((CHUNKS, c)), np.zeros((CHUNKS, c))
@@ -113,6 +115,7 @@ def batchnorm_forward_cpu(x, weight, bias, eps, y, mean, var) -> None:
 
 
 def batchnorm_backward_cpu(g, x, weight, mean, var, eps, dx, dweight, dbias) -> None:
+    g, x, dx = c_contiguous(g, "g"), c_contiguous(x, "x"), c_contiguous(dx, "dx")
     n, c = x.shape
     center, resid = _centering(x, mean)
     invstd64 = 1.0 / np.sqrt(var + eps)
@@ -172,6 +175,7 @@ def _features_grid(c: int) -> int:
 
 
 def batchnorm_forward_cuda(x, weight, bias, eps, y, mean, var) -> None:
+    x, y = c_contiguous(x, "x"), c_contiguous(y, "y")
     if x.size:
         _batchnorm_forward_cuda[_features_grid(x.shape[1]), THREADS, stream_for(x)](
             x, weight, bias, float(eps), y, mean, var
@@ -179,6 +183,7 @@ def batchnorm_forward_cuda(x, weight, bias, eps, y, mean, var) -> None:
 
 
 def batchnorm_backward_cuda(g, x, weight, mean, var, eps, dx, dweight, dbias) -> None:
+    g, x, dx = c_contiguous(g, "g"), c_contiguous(x, "x"), c_contiguous(dx, "dx")
     if x.size:
         _batchnorm_backward_cuda[_features_grid(x.shape[1]), THREADS, stream_for(x)](
             g, x, weight, mean, var, float(eps), dx, dweight, dbias

@@ -17,8 +17,8 @@ import numpy as np
 from numba import cuda, prange
 
 from ._cpu import parallel_kernel
-from ._cuda import THREADS, grid, stream_for
-from ._layout import flat
+from ._cuda import THREADS, grid, read_only, stream_for
+from ._layout import flat, flat_out
 from .rng import random_bits_cpu, random_bits_cuda, random_bits_reference, threshold_32
 
 OPS = ("dropout_forward", "dropout_backward")
@@ -57,12 +57,13 @@ def _dropout_backward_cpu(g, mask, scale, dx):
 
 def dropout_forward_cpu(x, y, mask, p: float, key: int) -> None:
     threshold, scale = np.uint64(threshold_32(p)), x.dtype.type(_scale(p))
-    _dropout_forward_cpu(flat(x, "x"), flat(y, "y"), flat(mask, "mask"), threshold,
+    _dropout_forward_cpu(flat(x, "x"), flat_out(y, "y"), flat_out(mask, "mask"), threshold,
                          np.uint64(key), scale)  # fmt: skip
 
 
 def dropout_backward_cpu(g, mask, p: float, dx) -> None:
-    _dropout_backward_cpu(flat(g, "g"), flat(mask, "mask"), g.dtype.type(_scale(p)), flat(dx, "dx"))
+    scale = g.dtype.type(_scale(p))
+    _dropout_backward_cpu(flat(g, "g"), flat(mask, "mask"), scale, flat_out(dx, "dx"))
 
 
 # --------------------------------------------------------------------------- cuda
@@ -81,7 +82,7 @@ def _dropout_backward_cuda(g, mask, scale, dx):
 
 
 def dropout_forward_cuda(x, y, mask, p: float, key: int) -> None:
-    arrays = flat(x, "x"), flat(y, "y"), flat(mask, "mask")
+    arrays = read_only(flat(x, "x")), flat_out(y, "y"), flat_out(mask, "mask")
     if x.size:
         _dropout_forward_cuda[grid(x.size), THREADS, stream_for(x)](
             *arrays, np.uint64(threshold_32(p)),
@@ -90,7 +91,8 @@ def dropout_forward_cuda(x, y, mask, p: float, key: int) -> None:
 
 
 def dropout_backward_cuda(g, mask, p: float, dx) -> None:
-    g1, mask1, dx1 = flat(g, "g"), flat(mask, "mask"), flat(dx, "dx")
+    g1, mask1 = read_only(flat(g, "g")), read_only(flat(mask, "mask"))
+    dx1 = flat_out(dx, "dx")
     if g.size:
         _dropout_backward_cuda[grid(g.size), THREADS, stream_for(g)](
             g1, mask1, g.dtype.type(_scale(p)), dx1

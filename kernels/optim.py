@@ -25,8 +25,8 @@ import numpy as np
 from numba import cuda, prange
 
 from ._cpu import cpu_inline, parallel_kernel
-from ._cuda import THREADS, cuda_inline, grid, stream_for
-from ._layout import flat
+from ._cuda import THREADS, cuda_inline, grid, read_only, stream_for
+from ._layout import flat, flat_out
 
 OPS = ("sgd_step", "adam_step")
 
@@ -116,8 +116,12 @@ def _adam_step_cpu(w, g, m, v, decay, coupled, beta1, beta2, eps, step_size, bc2
         )
 
 
-def _flat(**arrays):
-    return tuple(flat(a, name) for name, a in arrays.items())
+def _flat(w, g, *state, names=("buf",), device=False):
+    """1-D views of the written w and state arrays and the read gradient g (sent one way to the
+    device for a CUDA kernel)."""
+    written = (flat_out(a, name) for a, name in zip(state, names, strict=True))
+    g1 = read_only(flat(g, "g")) if device else flat(g, "g")
+    return flat_out(w, "w"), g1, *written
 
 
 def sgd_step_cpu(
@@ -125,7 +129,7 @@ def sgd_step_cpu(
 ) -> None:
     t = w.dtype.type
     _sgd_step_cpu(
-        *_flat(w=w, g=g, buf=buf),
+        *_flat(w, g, buf),
         t(lr),
         t(momentum),
         t(1 - dampening),
@@ -140,7 +144,7 @@ def adam_step_cpu(
 ) -> None:
     t = w.dtype.type
     scalars = _adam_scalars(t, lr, beta1, beta2, eps, weight_decay, decoupled, step)
-    _adam_step_cpu(*_flat(w=w, g=g, m=m, v=v), *scalars)
+    _adam_step_cpu(*_flat(w, g, m, v, names=("m", "v")), *scalars)
 
 
 # --------------------------------------------------------------------------- cuda
@@ -171,7 +175,7 @@ def sgd_step_cuda(
     if w.size:
         t = w.dtype.type
         _sgd_step_cuda[grid(w.size), THREADS, stream_for(w)](
-            *_flat(w=w, g=g, buf=buf), t(lr), t(momentum), t(1 - dampening), t(weight_decay),
+            *_flat(w, g, buf, device=True), t(lr), t(momentum), t(1 - dampening), t(weight_decay),
             nesterov, first_step,
         )  # fmt: skip
 
@@ -182,6 +186,6 @@ def adam_step_cuda(
     if w.size:
         t = w.dtype.type
         _adam_step_cuda[grid(w.size), THREADS, stream_for(w)](
-            *_flat(w=w, g=g, m=m, v=v),
+            *_flat(w, g, m, v, names=("m", "v"), device=True),
             *_adam_scalars(t, lr, beta1, beta2, eps, weight_decay, decoupled, step),
         )  # fmt: skip

@@ -17,8 +17,16 @@ import numpy as np
 from numba import cuda, float64, prange
 
 from ._cpu import cpu_inline, parallel_kernel
-from ._cuda import THREADS, block_sum_to, cuda_inline, grid, stream_for, zeros_like_device
-from ._layout import flat
+from ._cuda import (
+    THREADS,
+    block_sum_to,
+    cuda_inline,
+    grid,
+    read_only,
+    stream_for,
+    zeros_like_device,
+)
+from ._layout import flat, flat_out
 
 OPS = ("penalty_value", "penalty_value_grad", "prox")
 
@@ -99,12 +107,12 @@ def penalty_value_grad_cpu(
     w: np.ndarray, g: np.ndarray, l1: float, l2: float, scale: float = 1.0
 ) -> float:
     t = w.dtype.type
-    return _penalty_value_grad_cpu(flat(w, "w"), flat(g, "g"), t(l1), t(l2), t(scale))
+    return _penalty_value_grad_cpu(flat(w, "w"), flat_out(g, "g"), t(l1), t(l2), t(scale))
 
 
 def prox_cpu(w: np.ndarray, lr: float, l1: float, l2: float) -> None:
     t = w.dtype.type
-    _prox_cpu(flat(w, "w"), t(lr * l1), t(1 + lr * l2))
+    _prox_cpu(flat_out(w, "w"), t(lr * l1), t(1 + lr * l2))
 
 
 # --------------------------------------------------------------------------- cuda
@@ -138,7 +146,7 @@ def _prox_cuda(w, threshold, shrink):
 def penalty_value_cuda(w, l1: float, l2: float):
     """Returns a one-element float64 device array (no host synchronisation)."""
     out = zeros_like_device(w, 1, np.float64)
-    w1 = flat(w, "w")
+    w1 = read_only(flat(w, "w"))
     if w.size:
         _penalty_value_cuda[grid(w.size), THREADS, stream_for(w)](w1, l1, l2, out)
     return out
@@ -147,7 +155,7 @@ def penalty_value_cuda(w, l1: float, l2: float):
 def penalty_value_grad_cuda(w, g, l1: float, l2: float, scale: float = 1.0):
     """Adds scale * grad into g; returns the value as a one-element float64 device array."""
     out = zeros_like_device(w, 1, np.float64)
-    w1, g1 = flat(w, "w"), flat(g, "g")
+    w1, g1 = read_only(flat(w, "w")), flat_out(g, "g")
     if w.size:
         t = w.dtype.type
         _penalty_value_grad_cuda[grid(w.size), THREADS, stream_for(w)](
@@ -157,7 +165,7 @@ def penalty_value_grad_cuda(w, g, l1: float, l2: float, scale: float = 1.0):
 
 
 def prox_cuda(w, lr: float, l1: float, l2: float) -> None:
-    w1 = flat(w, "w")
+    w1 = flat_out(w, "w")
     if w.size:
         t = w.dtype.type
         _prox_cuda[grid(w.size), THREADS, stream_for(w)](w1, t(lr * l1), t(1 + lr * l2))

@@ -29,6 +29,7 @@ from numba import cuda, float64, prange
 
 from ._cpu import cpu_inline, parallel_kernel
 from ._cuda import THREADS, cuda_inline, grid, stream_for
+from ._layout import c_contiguous
 
 OPS = ("affine_warp", "flip", "crop")
 
@@ -157,15 +158,22 @@ def _crop_cpu(images, tops, lefts, padding, fill, out):
                     out[i, k, r, c] = images[i, k, y, x] if inside else fill
 
 
+def _checked(images, out):
+    return c_contiguous(images, "images"), c_contiguous(out, "out")
+
+
 def affine_warp_cpu(images, matrices, fill, out) -> None:
+    images, out = _checked(images, out)
     _affine_warp_cpu(images, matrices, images.dtype.type(fill), out)
 
 
 def flip_cpu(images, horizontal, vertical, out) -> None:
+    images, out = _checked(images, out)
     _flip_cpu(images, horizontal, vertical, out)
 
 
 def crop_cpu(images, tops, lefts, padding, fill, out) -> None:
+    images, out = _checked(images, out)
     _crop_cpu(images, tops, lefts, int(padding), images.dtype.type(fill), out)
 
 
@@ -211,6 +219,7 @@ def _crop_cuda(images, tops, lefts, padding, fill, out):
 
 
 def affine_warp_cuda(images, matrices, fill, out) -> None:
+    images, out = _checked(images, out)
     n, _, h, w = images.shape
     if images.size:
         _affine_warp_cuda[grid(n * h * w), THREADS, stream_for(images)](
@@ -219,12 +228,14 @@ def affine_warp_cuda(images, matrices, fill, out) -> None:
 
 
 def flip_cuda(images, horizontal, vertical, out) -> None:
+    images, out = _checked(images, out)
     n, _, h, w = images.shape
     if images.size:
         _flip_cuda[grid(n * h * w), THREADS, stream_for(images)](images, horizontal, vertical, out)
 
 
 def crop_cuda(images, tops, lefts, padding, fill, out) -> None:
+    images, out = _checked(images, out)
     n, _, oh, ow = out.shape
     if out.size:
         _crop_cuda[grid(n * oh * ow), THREADS, stream_for(images)](

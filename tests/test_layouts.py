@@ -94,6 +94,10 @@ def test_raw_penalty_kernels_match_reference_or_refuse(shape, dtype, layout, ver
     got = k.penalty_value_grad(w, g, 0.3, 0.2, 2.0)
     np.testing.assert_allclose(float(np.asarray(got).reshape(-1)[0]), expected, rtol=1e-6)
     np.testing.assert_allclose(g, expected_g, **TOL[dtype])
+    if not w.flags.writeable:  # a C-contiguous broadcast (one row): readable, not writable
+        with pytest.raises(ValueError, match="w, but it is read-only"):
+            k.prox(w, 0.5, 0.4, 0.3)
+        return
     w_ref = broadcast_values(values, layout)
     ref.prox(w_ref, 0.5, 0.4, 0.3)
     k.prox(w, 0.5, 0.4, 0.3)
@@ -149,13 +153,10 @@ def test_raw_optimizer_kernels_match_reference_or_refuse(shape, dtype, layout, v
     np.testing.assert_allclose(v, v_ref, **TOL[dtype])
 
 
-IMAGE_VERSIONS = ["cpu", "cuda"]
-
-
 @given(layout=st.sampled_from(["C", "F", "transposed", "strided"]),
-       dtype=st.sampled_from(DTYPES), version=st.sampled_from(IMAGE_VERSIONS),
+       dtype=st.sampled_from(DTYPES), version=st.sampled_from(FLAT_VERSIONS),
        n=st.sampled_from([0, 1, 3]))  # fmt: skip
-def test_raw_image_kernels_are_right_on_every_layout(layout, dtype, version, n):
+def test_raw_image_kernels_match_reference_or_refuse(layout, dtype, version, n):
     values = np.random.default_rng(n).random((n, 2, 6, 5)).astype(dtype)
     images = in_layout(values, layout)
     k, ref = kernels.backend(version), kernels.backend("reference")
@@ -163,20 +164,36 @@ def test_raw_image_kernels_are_right_on_every_layout(layout, dtype, version, n):
     matrices = np.zeros((n, 2, 3))
     matrices[:, 0, 0], matrices[:, 0, 1] = np.cos(angles), -np.sin(angles)
     matrices[:, 1, 0], matrices[:, 1, 1] = np.sin(angles), np.cos(angles)
-    out, out_ref = in_layout(np.zeros_like(values), layout), np.zeros_like(values)
-    k.affine_warp(images, matrices, 0.5, out)
-    ref.affine_warp(values, matrices, 0.5, out_ref)
-    np.testing.assert_allclose(out, out_ref, rtol=1e-5, atol=1e-5)
     flags = np.arange(n) % 2 == 0
-    out, out_ref = in_layout(np.zeros_like(values), layout), np.zeros_like(values)
-    k.flip(images, flags, ~flags, out)
-    ref.flip(values, flags, ~flags, out_ref)
-    np.testing.assert_array_equal(out, out_ref)
     tops, lefts = np.arange(n) % 3, np.arange(n) % 2
-    out, out_ref = np.zeros((n, 2, 4, 4), dtype), np.zeros((n, 2, 4, 4), dtype)
-    k.crop(images, tops, lefts, 1, 0.25, out)
-    ref.crop(values, tops, lefts, 1, 0.25, out_ref)
-    np.testing.assert_array_equal(out, out_ref)
+    out_ref = [np.zeros_like(values), np.zeros_like(values), np.zeros((n, 2, 4, 4), dtype)]
+    ref.affine_warp(images, matrices, 0.5, out_ref[0])  # the reference reads any layout
+    ref.flip(images, flags, ~flags, out_ref[1])
+    ref.crop(images, tops, lefts, 1, 0.25, out_ref[2])
+    out = [np.zeros_like(values), np.zeros_like(values), np.zeros((n, 2, 4, 4), dtype)]
+    calls = [
+        lambda: k.affine_warp(images, matrices, 0.5, out[0]),
+        lambda: k.flip(images, flags, ~flags, out[1]),
+        lambda: k.crop(images, tops, lefts, 1, 0.25, out[2]),
+    ]
+    for call, got, expected in zip(calls, out, out_ref, strict=True):
+        if images.flags.c_contiguous:
+            call()
+            np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+        else:
+            with pytest.raises(ValueError, match="C-contiguous"):
+                call()
+            assert not got.any()  # refused before writing
+
+
+@pytest.mark.parametrize("version", FLAT_VERSIONS)
+def test_raw_batch_norm_kernels_refuse_non_contiguous_arrays(version):
+    x = in_layout(sample((6, 4), np.float32, 0), "F")
+    y, mean, var = np.zeros((6, 4), np.float32), np.empty(4), np.empty(4)
+    w, b = np.ones(4, np.float32), np.zeros(4, np.float32)
+    with pytest.raises(ValueError, match="x of shape"):
+        kernels.backend(version).batchnorm_forward(x, w, b, 1e-5, y, mean, var)
+    assert not y.any()
 
 
 # --------------------------------------------------------------------------- the engine
