@@ -1,41 +1,76 @@
 """The hot operations of tinyreg as pure array functions, in three versions of the same math.
 
-Each family module (penalty, optim, ...) defines `<op>_reference` (NumPy, the readable spec),
-`<op>_cpu` (Numba, compiled and cached) and `<op>_cuda` (numba.cuda, on NumPy arrays under the
-simulator or on CuPy arrays on a GPU). A caller picks a version by name or by its arrays:
+Each family module (penalty, optim, ...) defines `<op>_reference` (NumPy, the readable spec, any
+memory layout), `<op>_cpu` (Numba, compiled and cached) and `<op>_cuda` (numba.cuda, on NumPy
+arrays under the simulator or on CuPy arrays on a GPU); the compiled versions take C-contiguous
+arrays (`_layout.py`). The three backend tables below are written out, so a reader can grep
+where each version is used:
 
     from tinyreg import kernels
     kernels.backend("cpu").sgd_step(w, g, buf, lr=0.1)
-    kernels.for_array(w).penalty_value(w, l1=1e-4, l2=0.0)
 
-This package imports nothing from the rest of tinyreg.
+Which backend an array gets (cpu for NumPy, cuda for CuPy) is decided in one place,
+`tinyreg.device.kernels_for`. This package imports nothing from the rest of tinyreg.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from types import SimpleNamespace
-from typing import Any
-
-import numpy as np
 
 from . import batchnorm, dropout, optim, penalty, warp
 
-FAMILIES = (penalty, optim, dropout, batchnorm, warp)
 VERSIONS = ("reference", "cpu", "cuda")
 
+_BACKENDS = {
+    "reference": SimpleNamespace(
+        penalty_value=penalty.penalty_value_reference,
+        penalty_value_grad=penalty.penalty_value_grad_reference,
+        prox=penalty.prox_reference,
+        sgd_step=optim.sgd_step_reference,
+        adam_step=optim.adam_step_reference,
+        dropout_forward=dropout.dropout_forward_reference,
+        dropout_backward=dropout.dropout_backward_reference,
+        batchnorm_forward=batchnorm.batchnorm_forward_reference,
+        batchnorm_backward=batchnorm.batchnorm_backward_reference,
+        affine_warp=warp.affine_warp_reference,
+        flip=warp.flip_reference,
+        crop=warp.crop_reference,
+    ),
+    "cpu": SimpleNamespace(
+        penalty_value=penalty.penalty_value_cpu,
+        penalty_value_grad=penalty.penalty_value_grad_cpu,
+        prox=penalty.prox_cpu,
+        sgd_step=optim.sgd_step_cpu,
+        adam_step=optim.adam_step_cpu,
+        dropout_forward=dropout.dropout_forward_cpu,
+        dropout_backward=dropout.dropout_backward_cpu,
+        batchnorm_forward=batchnorm.batchnorm_forward_cpu,
+        batchnorm_backward=batchnorm.batchnorm_backward_cpu,
+        affine_warp=warp.affine_warp_cpu,
+        flip=warp.flip_cpu,
+        crop=warp.crop_cpu,
+    ),
+    "cuda": SimpleNamespace(
+        penalty_value=penalty.penalty_value_cuda,
+        penalty_value_grad=penalty.penalty_value_grad_cuda,
+        prox=penalty.prox_cuda,
+        sgd_step=optim.sgd_step_cuda,
+        adam_step=optim.adam_step_cuda,
+        dropout_forward=dropout.dropout_forward_cuda,
+        dropout_backward=dropout.dropout_backward_cuda,
+        batchnorm_forward=batchnorm.batchnorm_forward_cuda,
+        batchnorm_backward=batchnorm.batchnorm_backward_cuda,
+        affine_warp=warp.affine_warp_cuda,
+        flip=warp.flip_cuda,
+        crop=warp.crop_cuda,
+    ),
+}
 
-@cache
+OPS = tuple(vars(_BACKENDS["reference"]))
+
+
 def backend(version: str) -> SimpleNamespace:
-    """All kernels of one version under their common names (e.g. `.sgd_step`)."""
+    """All kernels of one version ("reference", "cpu" or "cuda") under their common names."""
     if version not in VERSIONS:
         raise ValueError(f"kernel version must be one of {VERSIONS}, got {version!r}")
-    return SimpleNamespace(
-        **{op: getattr(family, f"{op}_{version}") for family in FAMILIES for op in family.OPS}
-    )
-
-
-def for_array(array: Any) -> SimpleNamespace:
-    """The `cuda` kernels for device arrays (CuPy), the `cpu` kernels for NumPy arrays."""
-    on_device = not isinstance(array, np.ndarray) and hasattr(array, "__cuda_array_interface__")
-    return backend("cuda" if on_device else "cpu")
+    return _BACKENDS[version]

@@ -28,7 +28,6 @@ from ._cpu import parallel_kernel
 from ._cuda import THREADS, stream_for
 from ._layout import c_contiguous
 
-OPS = ("batchnorm_forward", "batchnorm_backward")
 CHUNKS = 16  # the CPU sums run over 16 fixed row chunks: the same result on any thread count
 
 

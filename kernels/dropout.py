@@ -21,8 +21,6 @@ from ._cuda import THREADS, grid, read_only, stream_for
 from ._layout import flat, flat_out
 from .rng import random_bits_cpu, random_bits_cuda, random_bits_reference, threshold_32
 
-OPS = ("dropout_forward", "dropout_backward")
-
 
 def _scale(p: float) -> float:
     return 0.0 if p >= 1 else 1.0 / (1.0 - p)

@@ -28,8 +28,6 @@ from ._cpu import cpu_inline, parallel_kernel
 from ._cuda import THREADS, cuda_inline, grid, read_only, stream_for
 from ._layout import flat, flat_out
 
-OPS = ("sgd_step", "adam_step")
-
 
 def _adam_constants(lr, beta1, beta2, weight_decay, decoupled, step):
     """(decay factor of w, coupled weight decay, step size, sqrt of bias correction 2)."""

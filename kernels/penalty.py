@@ -28,8 +28,6 @@ from ._cuda import (
 )
 from ._layout import flat, flat_out
 
-OPS = ("penalty_value", "penalty_value_grad", "prox")
-
 
 # --------------------------------------------------------------------------- reference
 def penalty_value_reference(w: np.ndarray, l1: float, l2: float) -> float:

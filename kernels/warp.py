@@ -31,8 +31,6 @@ from ._cpu import cpu_inline, parallel_kernel
 from ._cuda import THREADS, cuda_inline, grid, stream_for
 from ._layout import c_contiguous
 
-OPS = ("affine_warp", "flip", "crop")
-
 
 # --------------------------------------------------------------------------- reference
 def affine_warp_reference(images, matrices, fill, out) -> None:

@@ -119,10 +119,15 @@ def test_adam_step(version, size, dtype, decoupled):
 
 
 def test_backend_selection():
-    assert kernels.for_array(np.zeros(3)) is kernels.backend("cpu")
+    from tinyreg.device import kernels_for
+
+    assert kernels_for(np.zeros(3)) is kernels.backend("cpu")
     with pytest.raises(ValueError, match="version"):
         kernels.backend("tpu")
-    assert set(kernels.backend("reference").__dict__) == set(kernels.backend("cuda").__dict__)
+    for version in kernels.VERSIONS:
+        assert tuple(vars(kernels.backend(version))) == kernels.OPS
+        for op, fn in vars(kernels.backend(version)).items():
+            assert fn.__name__ == f"{op}_{version}"  # the explicit table names what it says
 
 
 def test_cpu_kernels_are_independent_of_parallel_dispatch():

@@ -302,9 +302,7 @@ def test_gradcheck_catches_a_wrong_gradient():
     x = tr.tensor(np.array([1.0, 2.0]), requires_grad=True)
 
     def bad(t):  # value t^2, claimed gradient t (should be 2t)
-        from tinyreg.tensor import _result
-
-        return _result(t.data**2, (t,), lambda g: (g * t.data,))
+        return tr.op("bad_square", t.data**2, (t,), lambda g: (g * t.data,))
 
     with pytest.raises(tr.GradcheckError, match=r"input 0 at index \(\d,\)"):
         tr.gradcheck(bad, [x])
@@ -430,3 +428,24 @@ def test_item_numpy_detach():
     x = tr.tensor(np.array([[2.5]]), requires_grad=True)
     assert x.item() == 2.5 and x.numpy() is x.data
     assert not x.detach().requires_grad
+
+
+def test_a_user_defined_op_gets_its_gradient_and_its_name_in_errors():
+    def cube(x):
+        return tr.op("cube", x.data**3, (x,), lambda g: (3 * x.data**2 * g,))
+
+    x = np.array([0.5, -1.5, 2.0])
+    assert tr.gradcheck(cube, [x])
+    assert cube(tr.tensor(x, requires_grad=True))._op == "cube"
+
+    def wrong_shape(t):
+        return tr.op("wrong_shape", t.data * 2, (t,), lambda g: (np.ones((5, 5)),))
+
+    with pytest.raises(RuntimeError, match=r"backward of wrong_shape: .*\(5, 5\).*\(3,\)"):
+        wrong_shape(tr.tensor(x, requires_grad=True)).sum().backward()
+
+    def wrong_count(t):
+        return tr.op("wrong_count", t.data * 2, (t,), lambda g: (g, g))
+
+    with pytest.raises(RuntimeError, match="backward of wrong_count: returned 2 gradients for 1"):
+        wrong_count(tr.tensor(x, requires_grad=True)).sum().backward()

@@ -6,11 +6,13 @@ from .random import manual_seed
 from .serialization import load, save
 from .tensor import (
     Tensor,
+    as_tensor,
     concatenate,
     is_grad_enabled,
     matmul,
     no_grad,
     ones,
+    op,
     randn,
     stack,
     tensor,
@@ -22,6 +24,8 @@ __version__ = "0.1.0"
 __all__ = [
     "GradcheckError",
     "Tensor",
+    "as_tensor",
+    "op",
     "augment",
     "concatenate",
     "functional",

@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from . import kernels
 from . import random as _random
 from . import validate as check
+from .device import kernels_for
 from .tensor import Tensor
 
 
@@ -110,7 +110,7 @@ def _warp(images: np.ndarray, maps: np.ndarray, fill: float) -> np.ndarray:
     matrices = np.zeros((len(images), 2, 3))
     matrices[:, :, :2] = maps
     out = np.empty_like(images)
-    kernels.for_array(images).affine_warp(images, matrices, fill, out)
+    kernels_for(images).affine_warp(images, matrices, fill, out)
     return out
 
 
@@ -195,7 +195,7 @@ class RandomFlip(Transform):
         flip_h = (self.rng.random(n) < self.p) & self.horizontal
         flip_v = (self.rng.random(n) < self.p) & self.vertical
         out = np.empty_like(images)
-        kernels.for_array(images).flip(images, flip_h, flip_v, out)
+        kernels_for(images).flip(images, flip_h, flip_v, out)
         return out
 
 
@@ -221,7 +221,7 @@ class RandomCrop(Transform):
         tops = self.rng.integers(0, room_y + 1, n)
         lefts = self.rng.integers(0, room_x + 1, n)
         out = np.empty((n, channels, oh, ow), images.dtype)
-        kernels.for_array(images).crop(images, tops, lefts, self.padding, self.fill, out)
+        kernels_for(images).crop(images, tops, lefts, self.padding, self.fill, out)
         return out
 
 
@@ -269,6 +269,6 @@ def show_grid(batch: Any, augmented: Any, count: int = 8, path: str | None = Non
     """Originals (top row) above their augmented versions (bottom row); returns the Figure."""
     from .plots import image_grid
 
-    return image_grid([np.asarray(getattr(batch, "data", batch))[:count],
-                       np.asarray(getattr(augmented, "data", augmented))[:count]],
+    return image_grid([np.asarray(check.unwrap(batch))[:count],
+                       np.asarray(check.unwrap(augmented))[:count]],
                       ["original", "augmented"], path)  # fmt: skip

@@ -146,10 +146,11 @@ def train_run(run: Run, dataset: Dataset, epochs: int, seed: int, hidden: int, l
         trainer.evaluate(*split)["accuracy"] for split in (dataset.train, dataset.val, dataset.test)
     )
     model.to("cpu")  # statistics and plots read the weights on the host
-    weights = np.concatenate([p.data.ravel() for p in model.parameters() if p.regularize])
+    weights = reg.penalized(model)
     best = history.best_epoch if run.early_stopping else int(np.argmin(history["val_loss"]))
     return Result(run, history, model, test_accuracy, train_accuracy - val_accuracy,
-                  float(np.mean(weights == 0)), float(np.mean(np.abs(weights))),
+                  reg.sparsity(weights),
+                  float(np.mean(np.abs(np.concatenate([w.data.ravel() for w in weights])))),
                   len(history.epoch), best, seconds)  # fmt: skip
 
 

@@ -30,7 +30,7 @@ def train_val_test_split(
 ) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     """Shuffle with `seed` and split into ((X_train, y_train), (X_val, y_val), (X_test, y_test))."""
     owner = "train_val_test_split"
-    X, y = np.asarray(getattr(X, "data", X)), np.asarray(getattr(y, "data", y))
+    X, y = np.asarray(check.unwrap(X)), np.asarray(check.unwrap(y))
     if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
         raise ValueError(f"{owner}: X and y need one row per sample, got shapes {X.shape} and "
                          f"{y.shape}")  # fmt: skip

@@ -1,23 +1,26 @@
 """Devices: a "cpu" tensor holds a NumPy array, a "cuda" tensor a CuPy array.
 
 The engine's ops call NumPy functions, which NumPy hands to CuPy for CuPy arrays (through
-`__array_ufunc__` and `__array_function__`), so one code path serves both devices; the fused kernels
-are picked per array by `tinyreg.kernels.for_array`. Only moving data between devices and making
-new arrays need to know the device, and that is all this module does. CuPy is imported only when a
-"cuda" array is asked for.
+`__array_ufunc__` and `__array_function__`), so one code path serves both devices. What does need
+to know the device lives here: which kernels an array gets (`kernels_for`, the one place that
+choice is made), moving data between devices, and the contiguous form kernels take. CuPy is
+imported only when a "cuda" array is asked for.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import numpy as np
+
+from . import kernels
 
 DEVICES = ("cpu", "cuda")
 
 
 def check_device(device: str) -> str:
+    """`device` if it is "cpu" or "cuda", else a ValueError naming it."""
     if device not in DEVICES:
         raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
     return device
@@ -38,6 +41,7 @@ def cupy() -> ModuleType:
 
 
 def on_gpu(array: Any) -> bool:
+    """Whether `array` lives on a GPU (a CuPy or other `__cuda_array_interface__` array)."""
     return hasattr(array, "__cuda_array_interface__") and not isinstance(array, np.ndarray)
 
 
@@ -57,6 +61,11 @@ def contiguous(array: Any) -> Any:
     if array.flags.c_contiguous:
         return array
     return array_module(array).ascontiguousarray(array)
+
+
+def kernels_for(array: Any) -> SimpleNamespace:
+    """The fused kernels for `array`: the CUDA versions for GPU arrays, the CPU ones otherwise."""
+    return kernels.backend("cuda" if on_gpu(array) else "cpu")
 
 
 def to_device(array: Any, device: str) -> Any:

@@ -10,12 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from . import kernels
 from . import random as _random
 from . import validate as check
-from .device import array_module, contiguous
+from .device import array_module, contiguous, kernels_for
 from .kernels import rng
-from .tensor import Tensor, _result, _wrap, scalar_array
+from .tensor import Tensor, as_tensor, op, scalar_array
 
 _REDUCTIONS = ("mean", "sum")
 
@@ -80,7 +79,7 @@ def cross_entropy(logits: Tensor, labels: Any, reduction: str = "mean") -> Tenso
     the gradient is softmax(z) - onehot(y) (divided by N for the mean).
     """
     _check_reduction(reduction)
-    logits = _wrap(logits)
+    logits = as_tensor(logits)
     z = logits.data
     y = _labels(labels, z)
     rows = array_module(z).arange(len(y))
@@ -95,13 +94,13 @@ def cross_entropy(logits: Tensor, labels: Any, reduction: str = "mean") -> Tenso
         grad *= g * scale
         return (grad,)
 
-    return _result(scalar_array(losses.sum() * scale, z.dtype), (logits,), backward)
+    return op("cross_entropy", scalar_array(losses.sum() * scale, z.dtype), (logits,), backward)
 
 
 def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """mean((prediction - target)^2); gradient 2 (prediction - target) / N."""
     _check_reduction(reduction)
-    prediction = _wrap(prediction)
+    prediction = as_tensor(prediction)
     t = _target("mse_loss", target, prediction.data)
     if t.shape != prediction.shape:
         raise ValueError(
@@ -110,7 +109,7 @@ def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor
     diff = prediction.data - t
     scale = 1.0 / diff.size if reduction == "mean" and diff.size else 1.0
     value = scalar_array(np.vdot(diff, diff) * scale, diff.dtype)
-    return _result(value, (prediction,), lambda g: (diff * (2 * scale * g),))
+    return op("mse_loss", value, (prediction,), lambda g: (diff * (2 * scale * g),))
 
 
 def binary_cross_entropy_with_logits(
@@ -121,7 +120,7 @@ def binary_cross_entropy_with_logits(
     The right-hand form never overflows; the gradient is sigmoid(x) - t.
     """
     _check_reduction(reduction)
-    logits = _wrap(logits)
+    logits = as_tensor(logits)
     x = logits.data
     t = _target("binary_cross_entropy_with_logits", target, x)
     if t.shape != x.shape:
@@ -137,12 +136,38 @@ def binary_cross_entropy_with_logits(
         probability = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
         return ((probability - t) * (g * scale),)
 
-    return _result(scalar_array(losses.sum() * scale, x.dtype), (logits,), backward)
+    return op(
+        "binary_cross_entropy_with_logits",
+        scalar_array(losses.sum() * scale, x.dtype),
+        (logits,),
+        backward,
+    )
+
+
+def penalty(params: list[Tensor], l1: float, l2: float) -> Tensor:
+    """l1 * sum(|w|) + l2 / 2 * sum(w^2) over the tensors in `params`, as one fused op.
+
+    The value is computed by one kernel pass per tensor (float64 accumulation); the backward adds
+    g * (l1 * sign(w) + l2 * w) (sign(0) = 0) straight into each tensor's `.grad` in one pass, after
+    the data loss's gradients have arrived, so no zero-filled gradient array is made. The
+    strengths are checked by `reg.Penalty`, which calls this.
+    """
+    value = sum(kernels_for(p.data).penalty_value(contiguous(p.data), l1, l2) for p in params)
+
+    def backward(g):
+        scale = float(g)
+        for p in params:
+            kernels_for(p.data).penalty_value_grad(contiguous(p.data), p.writable_grad(), l1, l2,
+                                                   scale)  # fmt: skip
+        return (None,) * len(params)
+
+    return op("penalty", scalar_array(value, params[0].dtype), tuple(params), backward,
+              adds_into_grads=True)  # fmt: skip
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ weight + bias as one op: dx = g @ weight^T, dweight = x^T @ g, dbias = sum_rows(g)."""
-    x = _wrap(x)
+    x = as_tensor(x)
     a, w = x.data, weight.data
     if a.ndim != 2 or a.shape[1] != w.shape[0]:
         raise ValueError(f"linear: input shape {a.shape} does not match weight shape {w.shape}")
@@ -155,7 +180,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         gw = a.T @ g if weight.requires_grad else None
         return gx, gw, (g.sum(axis=0) if bias is not None else None)
 
-    return _result(out, (x, weight, bias if bias is not None else x), backward)
+    return op("linear", out, (x, weight, bias if bias is not None else x), backward)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
@@ -168,14 +193,14 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """
     p = check.number("dropout", "p", p, 0.0, 1.0)
     training = check.boolean("dropout", "training", training)
-    x = _wrap(x)
+    x = as_tensor(x)
     if not training or p == 0.0:
         return x
     a = contiguous(x.data)
     y = np.empty_like(a)
     mask = np.empty_like(a, dtype=np.uint8)
     seed, stream = _random.next_stream()
-    k = kernels.for_array(a)
+    k = kernels_for(a)
     k.dropout_forward(a, y, mask, p, rng.stream_key(seed, stream))
 
     def backward(g):
@@ -184,7 +209,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         k.dropout_backward(g, mask, p, dx)
         return (dx,)
 
-    return _result(y, (x,), backward)
+    return op("dropout", y, (x,), backward)
 
 
 def batch_norm(
@@ -205,7 +230,7 @@ def batch_norm(
     Then y = weight * xhat + bias. One fused kernel computes the statistics and y; one computes
     dx, dweight and dbias.
     """
-    x = _wrap(x)
+    x = as_tensor(x)
     a = x.data
     if a.ndim != 2:
         raise ValueError(f"batch_norm: input must be (N, C), got shape {a.shape}")
@@ -225,7 +250,7 @@ def batch_norm(
     a = contiguous(a)
     y = xp.empty_like(a)
     mean, var = xp.empty(c), xp.empty(c)
-    k = kernels.for_array(a)
+    k = kernels_for(a)
     k.batchnorm_forward(a, gamma, beta, eps, y, mean, var)
     if running_mean is not None:
         running_mean *= 1 - momentum
@@ -240,4 +265,12 @@ def batch_norm(
         return dx, (dgamma if weight is not None else None), (dbeta if bias is not None else None)
 
     parents = (x, weight if weight is not None else x, bias if bias is not None else x)
-    return _result(y, parents, backward)
+    return op("batch_norm", y, parents, backward)
+
+
+LOSSES = {
+    "cross_entropy": cross_entropy,
+    "mse": mse_loss,
+    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+}
+"""The losses a `Trainer` accepts by name."""

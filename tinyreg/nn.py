@@ -144,7 +144,7 @@ class Module:
         staged = {}
         for name in sorted(targets.keys() & state.keys()):
             target, value = targets[name], state[name]
-            value = getattr(value, "data", value)
+            value = check.unwrap(value)
             if not on_gpu(value):
                 try:
                     value = np.asarray(value)
@@ -219,7 +219,7 @@ class Dense(Module):
         self.bias = Parameter(np.zeros(out_features, dtype=np.float32)) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        shape = np.shape(getattr(x, "data", x))
+        shape = np.shape(check.unwrap(x))
         if len(shape) != 2 or shape[1] != self.in_features:
             raise ValueError(f"{self!r}: expected input (N, {self.in_features}), got shape "
                              f"{shape}")  # fmt: skip

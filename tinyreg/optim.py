@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from . import kernels
 from . import validate as check
-from .device import contiguous, on_gpu, to_device
+from .device import contiguous, kernels_for, on_gpu, to_device
 from .nn import Module
 from .reg import Penalty, parameter_list
 from .tensor import Tensor
@@ -189,7 +188,7 @@ class Optimizer:
         device)."""
         if name == "step":
             return check.integer(owner, f"state[{i}]['step']", value, low=0)
-        value = getattr(value, "data", value)
+        value = check.unwrap(value)
         array = value if on_gpu(value) else np.asarray(value)
         if array.dtype.kind not in "iuf":
             raise TypeError(f"{owner}: state[{i}][{name!r}] has dtype {array.dtype}, expected "
@@ -246,7 +245,7 @@ class SGD(Optimizer):
             state["momentum_buffer"] = (
                 np.empty_like(p.data) if group["momentum"] else np.empty_like(p.data, shape=(0,))
             )
-        kernels.for_array(p.data).sgd_step(
+        kernels_for(p.data).sgd_step(
             p.data, p.grad, state["momentum_buffer"], group["lr"], group["momentum"],
             group["dampening"], group["weight_decay"], group["nesterov"], first,
         )  # fmt: skip
@@ -275,7 +274,7 @@ class Adam(Optimizer):
             state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
         state["step"] += 1
         beta1, beta2 = group["betas"]
-        kernels.for_array(p.data).adam_step(
+        kernels_for(p.data).adam_step(
             p.data, p.grad, state["exp_avg"], state["exp_avg_sq"], group["lr"], beta1, beta2,
             group["eps"], group["weight_decay"], self._decoupled, state["step"],
         )  # fmt: skip

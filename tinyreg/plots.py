@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from .nn import Module  # noqa: E402
+from .reg import penalized, sparsity  # noqa: E402
 from .train import History  # noqa: E402
 
 
@@ -54,7 +55,7 @@ def learning_curves(
 
 def _weights(source: Module | np.ndarray) -> np.ndarray:
     if isinstance(source, Module):
-        return np.concatenate([p.data.ravel() for p in source.parameters() if p.regularize])
+        return np.concatenate([p.data.ravel() for p in penalized(source)])
     return np.asarray(source).ravel()
 
 
@@ -68,7 +69,7 @@ def weight_histograms(
     for ax, (name, source) in zip(axes[0], models.items(), strict=True):
         w = _weights(source)
         ax.hist(w, bins=bins, color="tab:blue")
-        ax.set_title(f"{name}: {np.mean(w == 0):.0%} exactly 0", fontsize=9)
+        ax.set_title(f"{name}: {sparsity([w]):.0%} exactly 0", fontsize=9)
         ax.set_xlabel("weight")
         ax.set_yscale("log")
     return _finish(fig, path)

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from . import kernels
+from . import functional as F
 from . import validate as check
-from .device import contiguous
+from .device import contiguous, kernels_for
 from .nn import Module
-from .tensor import Tensor, _result, scalar_array
+from .tensor import Tensor
 
 
 def parameter_list(owner: str, name: str, params: Any) -> list[Tensor]:
@@ -45,6 +45,27 @@ def parameter_list(owner: str, name: str, params: Any) -> list[Tensor]:
     return params
 
 
+def penalized(target: Module | Iterable[Tensor], params: Sequence[Tensor] | None = None
+              ) -> list[Tensor]:  # fmt: skip
+    """The one rule for which weights a penalty covers (and which weights sparsity counts):
+    `params` if given; for a Module, its parameters marked `regularize` (the weights of Dense
+    layers; never biases or BatchNorm parameters, as the seed asks); for a list, every tensor."""
+    if params is not None:
+        return list(params)
+    if isinstance(target, Module):
+        return [p for p in target.parameters() if p.regularize]
+    return list(target)
+
+
+def sparsity(params: Iterable[Tensor | np.ndarray], threshold: float = 0.0) -> float:
+    """The fraction of entries with |w| <= threshold over all `params` (tensors or arrays;
+    threshold 0: exact zeros, what a proximal step produces); 0.0 when there are no entries."""
+    arrays = [p.data if isinstance(p, Tensor) else np.asarray(p) for p in params]
+    total = sum(a.size for a in arrays)
+    small = sum(int(np.count_nonzero(np.abs(a) <= threshold)) for a in arrays)
+    return small / total if total else 0.0
+
+
 class Penalty:
     """l1 * sum(|w|) + l2 / 2 * sum(w^2) over the selected parameters."""
 
@@ -58,11 +79,7 @@ class Penalty:
     def selected(self, target: Module | Iterable[Tensor]) -> list[Tensor]:
         """The tensors this penalty applies to: `params=` if given, else a model's Dense weights
         (parameters marked `regularize`), or every tensor of an explicit list."""
-        if self.params is not None:
-            return self.params
-        if isinstance(target, Module):
-            return [p for p in target.parameters() if p.regularize]
-        return list(target)
+        return penalized(target, self.params)
 
     def applies_to(self, p: Tensor) -> bool:
         """Whether the proximal step touches p: a `params=` member, else a marked parameter."""
@@ -76,20 +93,7 @@ class Penalty:
         params = self.selected(target)
         if not params:
             raise ValueError(f"{type(self).__name__}: no parameters to penalize")
-        l1, l2 = self.l1, self.l2
-        value = sum(kernels.for_array(p.data).penalty_value(contiguous(p.data), l1, l2)
-                    for p in params)  # fmt: skip
-
-        def backward(g):
-            scale = float(g)
-            for p in params:
-                grad = p.writable_grad()
-                kernels.for_array(p.data).penalty_value_grad(contiguous(p.data), grad, l1, l2,
-                                                             scale)  # fmt: skip
-            return (None,) * len(params)
-
-        backward.adds_into_leaf_grads = True
-        return _result(scalar_array(value, params[0].dtype), tuple(params), backward)
+        return F.penalty(params, self.l1, self.l2)
 
     def prox_step(self, params: Iterable[Tensor], lr: float) -> None:
         """w = sign(w) * max(|w| - lr * l1, 0) / (1 + lr * l2), in place."""
@@ -97,14 +101,11 @@ class Penalty:
         lr = check.finite(f"{type(self).__name__}.prox_step", "lr", lr, low=0.0)
         for p in params:
             p.data = contiguous(p.data)  # updated in place by the kernel
-            kernels.for_array(p.data).prox(p.data, lr, self.l1, self.l2)
+            kernels_for(p.data).prox(p.data, lr, self.l1, self.l2)
 
     def sparsity(self, target: Module | Iterable[Tensor]) -> float:
-        """Fraction of penalized weights that are exactly zero."""
-        params = self.selected(target)
-        total = sum(p.data.size for p in params)
-        zeros = sum(int(np.count_nonzero(p.data == 0)) for p in params)
-        return zeros / total if total else 0.0
+        """Fraction of penalized weights that are exactly zero (`reg.sparsity`)."""
+        return sparsity(self.selected(target))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(l1={self.l1:g}, l2={self.l2:g})"

@@ -9,8 +9,10 @@ forward, so the chain rule of every op fits on one screen.
 chain of 10,000 ops does not hit Python's recursion limit), reduces broadcast gradients back to
 each parent's shape in one place (`unbroadcast`), and accumulates into the `.grad` of leaf tensors
 across calls until they are cleared (as PyTorch does). Intermediate tensors keep no `.grad`.
-An op whose backward is marked `adds_into_leaf_grads` (a penalty's fused kernel) adds into its
-leaves' `.grad` itself; it runs last, when those gradients exist, so it adds in place.
+New ops are defined with `op(name, data, inputs, backward)`: the name is recorded on the node,
+so an error in backward says which op it came from. An op defined with `adds_into_grads=True`
+(the penalty's fused kernel) adds into its leaves' `.grad` itself; it runs last, when those
+gradients exist, so it adds in place.
 """
 
 from __future__ import annotations
@@ -86,6 +88,20 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
+def _fit(grad: Any, shape: tuple, name: str, index: int) -> Any:
+    """`unbroadcast(grad, shape)`, or an error naming the op whose backward gave a gradient that
+    cannot belong to an input of `shape`."""
+    try:
+        fitted = unbroadcast(grad, shape)
+    except ValueError:
+        fitted = None
+    if fitted is None or fitted.shape != shape:
+        raise RuntimeError(f"backward of {name}: the gradient for input {index} has shape "
+                           f"{np.shape(grad)}, which does not reduce to the input's shape "
+                           f"{shape}")  # fmt: skip
+    return fitted
+
+
 def _shape_error(op: str, a: Any, b: Any) -> ValueError:
     """The error for operands that do not fit: their shapes, or their devices if those differ."""
     if device_of(a) != device_of(b):
@@ -114,7 +130,8 @@ class Tensor:
     same shape and dtype, or None); `requires_grad` whether gradients flow to it.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_grad_owned")
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_grad_owned", "_op",
+                 "_deferred")  # fmt: skip
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (array * tensor)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None):
@@ -128,6 +145,8 @@ class Tensor:
         self._parents: tuple = ()
         self._backward: Backward | None = None
         self._grad_owned = False
+        self._op = "leaf"
+        self._deferred = False
 
     # ----------------------------------------------------------------- properties
     @property
@@ -156,7 +175,7 @@ class Tensor:
         source = self.device
         if check_device(device) == source:
             return self
-        return _result(to_device(self.data, device), (self,), lambda g: (to_device(g, source),))
+        return op("to", to_device(self.data, device), (self,), lambda g: (to_device(g, source),))
 
     def __len__(self) -> int:
         return len(self.data)
@@ -176,7 +195,7 @@ class Tensor:
 
     def astype(self, dtype: Any) -> Tensor:
         source = self
-        return _result(self.data.astype(dtype), (self,), lambda g: (g.astype(source.dtype),))
+        return op("astype", self.data.astype(dtype), (self,), lambda g: (g.astype(source.dtype),))
 
     def writable_grad(self) -> np.ndarray:
         """The leaf's gradient as an array this tensor owns, for kernels that add in place."""
@@ -216,14 +235,18 @@ class Tensor:
             if node._backward is None:
                 _accumulate_leaf(node, g, owned)
                 continue
-            if getattr(node._backward, "adds_into_leaf_grads", False):
+            if node._deferred:
                 deferred.append((node._backward, g))  # after the leaves have their gradients
                 continue
-            for parent, pg in zip(node._parents, node._backward(g), strict=True):
+            grads = node._backward(g)
+            if len(grads) != len(node._parents):
+                raise RuntimeError(f"backward of {node._op}: returned {len(grads)} gradients "
+                                   f"for {len(node._parents)} inputs")  # fmt: skip
+            for i, (parent, pg) in enumerate(zip(node._parents, grads, strict=True)):
                 if pg is None or not parent.requires_grad:
                     continue
                 if pg.shape != parent.data.shape:
-                    pg = unbroadcast(pg, parent.data.shape)
+                    pg = _fit(pg, parent.data.shape, node._op, i)
                 if pg.dtype != parent.data.dtype:
                     pg = pg.astype(parent.data.dtype)
                 key = id(parent)
@@ -241,7 +264,7 @@ class Tensor:
             out = self.data + b
         except (ValueError, TypeError):
             raise _shape_error("add", self.data, b) from None
-        return _result(out, (self, other), lambda g: (g, g))
+        return op("add", out, (self, other), lambda g: (g, g))
 
     __radd__ = __add__
 
@@ -251,10 +274,10 @@ class Tensor:
             out = self.data - b
         except (ValueError, TypeError):
             raise _shape_error("sub", self.data, b) from None
-        return _result(out, (self, other), lambda g: (g, -g))
+        return op("sub", out, (self, other), lambda g: (g, -g))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _result(_operand(other) - self.data, (self,), lambda g: (-g,))
+        return op("rsub", _operand(other) - self.data, (self,), lambda g: (-g,))
 
     def __mul__(self, other: Any) -> Tensor:
         a, b = self.data, _operand(other)
@@ -263,8 +286,11 @@ class Tensor:
         except (ValueError, TypeError):
             raise _shape_error("mul", a, b) from None
         need_a, need_b = self.requires_grad, isinstance(other, Tensor) and other.requires_grad
-        return _result(
-            out, (self, other), lambda g: (g * b if need_a else None, g * a if need_b else None)
+        return op(
+            "mul",
+            out,
+            (self, other),
+            lambda g: (g * b if need_a else None, g * a if need_b else None),
         )
 
     __rmul__ = __mul__
@@ -275,15 +301,15 @@ class Tensor:
             out = a / b
         except (ValueError, TypeError):
             raise _shape_error("div", a, b) from None
-        return _result(out, (self, other), lambda g: (g / b, -g * out / b))
+        return op("div", out, (self, other), lambda g: (g / b, -g * out / b))
 
     def __rtruediv__(self, other: Any) -> Tensor:
         a = self.data
         out = _operand(other) / a
-        return _result(out, (self,), lambda g: (-g * out / a,))
+        return op("rdiv", out, (self,), lambda g: (-g * out / a,))
 
     def __neg__(self) -> Tensor:
-        return _result(-self.data, (self,), lambda g: (-g,))
+        return op("neg", -self.data, (self,), lambda g: (-g,))
 
     def __pow__(self, exponent: float) -> Tensor:
         """x ** c for a real scalar c; d/dx = c * x ** (c - 1), and 0 for c = 0 (as PyTorch,
@@ -299,13 +325,13 @@ class Tensor:
                 return (np.zeros_like(a),)
             return (g * exponent * a ** (exponent - 1),)
 
-        return _result(a**exponent, (self,), backward)
+        return op("pow", a**exponent, (self,), backward)
 
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return matmul(_wrap(other), self)
+        return matmul(as_tensor(other), self)
 
     # ----------------------------------------------------------------- reductions
     def sum(self, dim: int | tuple | None = None, keepdim: bool = False, *,
@@ -320,7 +346,7 @@ class Tensor:
                 g = np.expand_dims(g, dims)
             return (np.broadcast_to(g, shape),)
 
-        return _result(_array(self.data.sum(axis=dims, keepdims=keep)), (self,), backward)
+        return op("sum", _array(self.data.sum(axis=dims, keepdims=keep)), (self,), backward)
 
     def mean(self, dim: int | tuple | None = None, keepdim: bool = False, *,
              axis: int | tuple | None = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
@@ -344,7 +370,7 @@ class Tensor:
             return (hit * (g / hit.sum(axis=dims, keepdims=True)),)
 
         out = top if keep else _array(a.max(axis=dims))
-        return _result(out, (self,), backward)
+        return op("max", out, (self,), backward)
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: int) -> Tensor:
@@ -357,7 +383,7 @@ class Tensor:
         except (ValueError, TypeError):
             raise ValueError(f"reshape: cannot reshape a tensor of shape {original} "
                              f"({self.size} elements) into {shape}") from None  # fmt: skip
-        return _result(out, (self,), lambda g: (g.reshape(original),))
+        return op("reshape", out, (self,), lambda g: (g.reshape(original),))
 
     def permute(self, *dims: int) -> Tensor:
         """Reorder the dimensions: output dimension i is input dimension dims[i] (torch.permute;
@@ -369,7 +395,7 @@ class Tensor:
             raise ValueError(f"permute: dims must be a permutation of the {self.ndim} dimensions "
                              f"of a tensor of shape {self.shape}, got {dims}")  # fmt: skip
         inverse = tuple(np.argsort(order))
-        return _result(self.data.transpose(order), (self,), lambda g: (g.transpose(inverse),))
+        return op("permute", self.data.transpose(order), (self,), lambda g: (g.transpose(inverse),))
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         """Swap dimensions dim0 and dim1 (torch.transpose; negative dims count from the end).
@@ -399,41 +425,41 @@ class Tensor:
                 np.add.at(full, index, g)
             return (full,)
 
-        return _result(a[index], (self,), backward)
+        return op("index", a[index], (self,), backward)
 
     # ----------------------------------------------------------------- elementwise
     def exp(self) -> Tensor:
         out = np.exp(self.data)
-        return _result(out, (self,), lambda g: (g * out,))
+        return op("exp", out, (self,), lambda g: (g * out,))
 
     def log(self) -> Tensor:
         a = self.data
-        return _result(np.log(a), (self,), lambda g: (g / a,))
+        return op("log", np.log(a), (self,), lambda g: (g / a,))
 
     def sqrt(self) -> Tensor:
         out = np.sqrt(self.data)
-        return _result(out, (self,), lambda g: (g / (2 * out),))
+        return op("sqrt", out, (self,), lambda g: (g / (2 * out),))
 
     def abs(self) -> Tensor:
         """|x|; the gradient is sign(x), with sign(0) = 0."""
         a = self.data
-        return _result(np.abs(a), (self,), lambda g: (g * np.sign(a),))
+        return op("abs", np.abs(a), (self,), lambda g: (g * np.sign(a),))
 
     def relu(self) -> Tensor:
         """max(x, 0); the gradient is 1 where x > 0, else 0."""
         positive = self.data > 0
-        return _result(np.maximum(self.data, 0), (self,), lambda g: (g * positive,))
+        return op("relu", np.maximum(self.data, 0), (self,), lambda g: (g * positive,))
 
     def tanh(self) -> Tensor:
         out = np.tanh(self.data)
-        return _result(out, (self,), lambda g: (g * (1 - out * out),))
+        return op("tanh", out, (self,), lambda g: (g * (1 - out * out),))
 
     def sigmoid(self) -> Tensor:
         """1 / (1 + exp(-x)), computed without overflow for large |x|."""
         a = self.data
         e = np.exp(-np.abs(a))
         out = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
-        return _result(out, (self,), lambda g: (g * out * (1 - out),))
+        return op("sigmoid", out, (self,), lambda g: (g * out * (1 - out),))
 
     def softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
         """exp(x) / sum(exp(x)) along `dim`, with the maximum subtracted first."""
@@ -441,8 +467,11 @@ class Tensor:
                                      False, None, "softmax")  # fmt: skip
         shifted = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
         out = shifted / shifted.sum(axis=axis, keepdims=True)
-        return _result(
-            out, (self,), lambda g: (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+        return op(
+            "softmax",
+            out,
+            (self,),
+            lambda g: (out * (g - (g * out).sum(axis=axis, keepdims=True)),),
         )
 
     def log_softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
@@ -452,7 +481,12 @@ class Tensor:
                                      False, None, "log_softmax")  # fmt: skip
         shifted = self.data - self.data.max(axis=axis, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        return _result(out, (self,), lambda g: (g - np.exp(out) * g.sum(axis=axis, keepdims=True),))
+        return op(
+            "log_softmax",
+            out,
+            (self,),
+            lambda g: (g - np.exp(out) * g.sum(axis=axis, keepdims=True),),
+        )
 
     def clip(self, low: float | None, high: float | None) -> Tensor:
         """Clamp to [low, high]; the gradient passes where low <= x <= high (as torch.clamp)."""
@@ -462,7 +496,7 @@ class Tensor:
             inside &= a >= low
         if high is not None:
             inside &= a <= high
-        return _result(np.clip(a, low, high), (self,), lambda g: (g * inside,))
+        return op("clip", np.clip(a, low, high), (self,), lambda g: (g * inside,))
 
 
 # --------------------------------------------------------------------- graph helpers
@@ -470,25 +504,44 @@ def _operand(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-def _wrap(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+def op(name: str, data: Any, inputs: tuple, backward: Backward,
+       adds_into_grads: bool = False) -> Tensor:  # fmt: skip
+    """The public way to define a differentiable op: returns the output tensor of op `name`.
 
+    `data` is the forward's result (an array on the inputs' device); `inputs` the tensors (and
+    constants) it was computed from; `backward(g)` maps the output's gradient g to a tuple with
+    one gradient per input (None where there is none). The engine reduces broadcast gradients to
+    each input's shape, casts them to its dtype, and, if a gradient cannot take that shape, raises
+    an error naming the op. The graph is recorded only when an input requires grad and grad mode
+    is on. Example, y = x^3:
 
-def _result(data: np.ndarray, parents: tuple, backward: Backward) -> Tensor:
-    """Make the output tensor of an op, recording the graph only when a parent needs grad."""
+        def cube(x):
+            return op("cube", x.data**3, (x,), lambda g: (3 * x.data**2 * g,))
+
+    With `adds_into_grads=True` the backward adds into its inputs' `.grad` itself (through
+    `writable_grad`) and returns Nones; it runs after every other gradient has reached those
+    leaves, so a fused kernel adds in place (the penalty op uses this).
+    """
     out = Tensor.__new__(Tensor)
     out.data = data
     out.grad = None
     out._grad_owned = False
-    if _grad_enabled and any(isinstance(p, Tensor) and p.requires_grad for p in parents):
+    out._op = name
+    out._deferred = adds_into_grads
+    if _grad_enabled and any(isinstance(p, Tensor) and p.requires_grad for p in inputs):
         out.requires_grad = True
-        out._parents = tuple(p if isinstance(p, Tensor) else _CONSTANT for p in parents)
+        out._parents = tuple(p if isinstance(p, Tensor) else _CONSTANT for p in inputs)
         out._backward = backward
     else:
         out.requires_grad = False
         out._parents = ()
         out._backward = None
     return out
+
+
+def as_tensor(x: Any) -> Tensor:
+    """`x` itself if it is a Tensor, else a constant tensor (no grad) holding it."""
+    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 _CONSTANT = Tensor(0.0)  # stands in for a non-tensor operand in a recorded graph
@@ -564,7 +617,7 @@ def _is_basic_index(index: Any) -> bool:
 # --------------------------------------------------------------------- free functions
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """a @ b for 1-D, 2-D and batched operands (NumPy's rules); dA = dY @ B^T, dB = A^T @ dY."""
-    a, b = _wrap(a), _wrap(b)
+    a, b = as_tensor(a), as_tensor(b)
     x, w = a.data, b.data
     try:
         out = x @ w
@@ -588,21 +641,21 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
             gw = gw[..., 0]
         return gx, gw
 
-    return _result(out, (a, b), backward)
+    return op("matmul", out, (a, b), backward)
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    tensors = [_wrap(t) for t in tensors]
+    tensors = [as_tensor(t) for t in tensors]
     out = np.concatenate([t.data for t in tensors], axis=axis)
     splits = np.cumsum([t.shape[axis] for t in tensors])[:-1]
-    return _result(out, tuple(tensors), lambda g: tuple(np.split(g, splits, axis=axis)))
+    return op("concatenate", out, tuple(tensors), lambda g: tuple(np.split(g, splits, axis=axis)))
 
 
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    tensors = [_wrap(t) for t in tensors]
+    tensors = [as_tensor(t) for t in tensors]
     out = np.stack([t.data for t in tensors], axis=axis)
     count = len(tensors)
-    return _result(out, tuple(tensors), lambda g: tuple(np.moveaxis(g, axis, 0)[:count]))
+    return op("stack", out, tuple(tensors), lambda g: tuple(np.moveaxis(g, axis, 0)[:count]))
 
 
 def tensor(

@@ -25,7 +25,7 @@ from . import validate as check
 from .device import check_device, to_device
 from .nn import BatchNorm1d, Module
 from .optim import Optimizer
-from .reg import Penalty
+from .reg import Penalty, penalized, sparsity
 from .serialization import check_writable, save
 from .tensor import Tensor, no_grad, tensor
 
@@ -37,7 +37,7 @@ class TrainingError(RuntimeError):
 # --------------------------------------------------------------------------- data
 def _rows(owner: str, name: str, value: Any) -> np.ndarray:
     """An array with a first (sample) axis, from an array, a list or a Tensor."""
-    array = np.asarray(getattr(value, "data", value))
+    array = np.asarray(check.unwrap(value))
     if array.ndim == 0:
         raise ValueError(f"{owner}: {name} must have one row per sample, got a scalar")
     return array
@@ -390,16 +390,10 @@ class Trainer:
                                  f"{y.max()}]")  # fmt: skip
         return X, y
 
-    def _penalized(self) -> list[Tensor]:
-        if self.penalty is not None:
-            return self.penalty.selected(self.model)
-        return [p for p in self.model.parameters() if p.regularize]
-
     def sparsity(self) -> float:
-        """Fraction of exactly-zero penalized weights (Dense weights when there is no penalty)."""
-        params = self._penalized()
-        total = sum(p.size for p in params)
-        return sum(int(np.count_nonzero(p.data == 0)) for p in params) / total if total else 0.0
+        """Fraction of exactly-zero penalized weights (`reg.sparsity` over the weights the
+        penalty covers; Dense weights when there is no penalty)."""
+        return sparsity(penalized(self.model, self.penalty.params if self.penalty else None))
 
     # ------------------------------------------------------------------ best weights
     def _remember_if_best(self, epoch: int, logs: dict[str, float]) -> None:

@@ -19,13 +19,23 @@ from typing import Any
 
 import numpy as np
 
+from .device import on_gpu
+
 _INTEGRAL = (int, np.integer)
 _REAL = (int, float, np.integer, np.floating)
 
 
+def unwrap(value: Any) -> Any:
+    """The array inside a Tensor; anything else unchanged (NumPy and CuPy arrays have a `.data`
+    attribute of their own, a buffer, which must not be taken for a Tensor's array)."""
+    if isinstance(value, np.ndarray) or on_gpu(value):
+        return value
+    return getattr(value, "data", value)
+
+
 def describe(value: Any) -> str:
     """A short description of a value for an error message (arrays by shape and dtype)."""
-    data = getattr(value, "data", value)  # a Tensor by its array
+    data = unwrap(value)  # a Tensor by its array
     if isinstance(data, np.ndarray) and data.size > 4:
         return f"an array of shape {data.shape} and dtype {data.dtype}"
     text = repr(value)
@@ -134,8 +144,8 @@ def float_array(owner: str, name: str, value: Any, finite_values: bool = True) -
     string arrays are rejected, and with `finite_values` NaN and Inf are too, naming the first
     bad index.
     """
-    data = getattr(value, "data", value)
-    if hasattr(data, "__cuda_array_interface__") and not isinstance(data, np.ndarray):
+    data = unwrap(value)
+    if on_gpu(data):
         return data  # a device array: checked on the device by the caller, never copied here
     try:
         array = np.asarray(data)
@@ -158,8 +168,8 @@ def float_array(owner: str, name: str, value: Any, finite_values: bool = True) -
 def label_array(owner: str, name: str, value: Any) -> np.ndarray:
     """Integer class labels from an array, a list or a Tensor (integral floats are refused, as
     PyTorch's cross_entropy refuses float class indices)."""
-    data = getattr(value, "data", value)
-    if hasattr(data, "__cuda_array_interface__") and not isinstance(data, np.ndarray):
+    data = unwrap(value)
+    if on_gpu(data):
         return data
     array = np.asarray(data)
     if array.dtype.kind not in "iu":

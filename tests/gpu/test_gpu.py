@@ -80,7 +80,9 @@ def test_losses_match_cpu():
 
 
 def test_kernel_dispatch_sends_cupy_arrays_to_cuda():
-    assert kernels.for_array(cupy.zeros(3)) is kernels.backend("cuda")
+    from tinyreg.device import kernels_for
+
+    assert kernels_for(cupy.zeros(3)) is kernels.backend("cuda")
 
 
 def layer_step(device, seed=0):
