@@ -10,7 +10,7 @@ from common import finding, parse, save
 
 import tinyreg as tr
 from tinyreg import augment as A
-from tinyreg import data, nn, optim
+from tinyreg import data, nn, optim, plots
 from tinyreg.train import Trainer
 
 
@@ -40,7 +40,7 @@ def main():
         acc_with=augmented,
     )
     tr.manual_seed(args.seed)
-    fig = A.show_grid(train[0][:10], transform(train[0][:10]), count=10)
+    fig = plots.augmentation_grid(train[0][:10], transform(train[0][:10]), count=10)
     save(fig, args, "augmentation.png")
 
 

@@ -15,7 +15,9 @@ import pytest
 import tinyreg as tr
 from tinyreg import augment, cli, data, nn, optim, reg
 from tinyreg import functional as F
-from tinyreg.train import DataLoader, EarlyStopping, ModelCheckpoint, Trainer
+from tinyreg.callbacks import EarlyStopping, ModelCheckpoint
+from tinyreg.data import DataLoader
+from tinyreg.train import Trainer
 
 
 def small_model():

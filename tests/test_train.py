@@ -7,14 +7,9 @@ import pytest
 
 import tinyreg as tr
 from tinyreg import data, nn, optim, reg
-from tinyreg.train import (
-    Callback,
-    DataLoader,
-    EarlyStopping,
-    ModelCheckpoint,
-    Trainer,
-    TrainingError,
-)
+from tinyreg.callbacks import Callback, EarlyStopping, ModelCheckpoint
+from tinyreg.data import DataLoader
+from tinyreg.train import Trainer, TrainingError
 
 
 class Scripted(Callback):

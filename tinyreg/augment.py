@@ -263,12 +263,3 @@ class Compose(Transform):
             if t is not None and not isinstance(t, AffineTransform):
                 images = t.apply(images)
         return images
-
-
-def show_grid(batch: Any, augmented: Any, count: int = 8, path: str | None = None):
-    """Originals (top row) above their augmented versions (bottom row); returns the Figure."""
-    from .plots import image_grid
-
-    return image_grid([np.asarray(check.unwrap(batch))[:count],
-                       np.asarray(check.unwrap(augmented))[:count]],
-                      ["original", "augmented"], path)  # fmt: skip

@@ -181,7 +181,7 @@ def write_report(results: list[Result], dataset: Dataset, out: Path, seed: int,
     figures.append("sparsity.png")
     if dataset.images:
         batch = dataset.train[0][:8]
-        A.show_grid(batch, augmentation()(batch), path=out / "augmentation.png")
+        plots.augmentation_grid(batch, augmentation()(batch), path=out / "augmentation.png")
         figures.append("augmentation.png")
     lines = [f"# tinyreg compare ({dataset.name}, seed {seed}, up to {epochs} epochs)", "",
              dataset.note + ".", "", "Model: MLP with two hidden layers, ReLU, SGD momentum 0.9, "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib
 
@@ -17,9 +18,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from .callbacks import History  # noqa: E402
 from .nn import Module  # noqa: E402
 from .reg import penalized, sparsity  # noqa: E402
-from .train import History  # noqa: E402
+from .validate import unwrap  # noqa: E402
 
 
 def _finish(fig: Figure, path: str | os.PathLike | None) -> Figure:
@@ -103,3 +105,11 @@ def image_grid(rows: Sequence[np.ndarray], labels: Sequence[str],
                 ax.imshow(image[0] if image.ndim == 3 else image, cmap="gray_r")
         axes[row][0].set_title(label, fontsize=8, loc="left")
     return _finish(fig, path)
+
+
+def augmentation_grid(batch: Any, augmented: Any, count: int = 8,
+                      path: str | os.PathLike | None = None) -> Figure:  # fmt: skip
+    """Originals (top row) above their augmented versions (bottom row): the first `count` images
+    of two (N, H, W) batches (arrays or Tensors)."""
+    return image_grid([np.asarray(unwrap(batch))[:count], np.asarray(unwrap(augmented))[:count]],
+                      ["original", "augmented"], path)  # fmt: skip

@@ -1,276 +1,38 @@
-"""Training: DataLoader, Trainer, Keras-style callbacks (EarlyStopping, ModelCheckpoint), History.
+"""Training: the Trainer.
 
-Callbacks follow Keras's protocol with the trainer passed in: `on_train_begin(trainer)`,
-`on_epoch_begin(trainer, epoch)`, `on_epoch_end(trainer, epoch, logs)`, `on_train_end(trainer)`.
-A callback stops training by setting `trainer.stop_training = True`. Epochs count from 0.
+`Trainer.fit` runs epochs of mini-batches (a `data.DataLoader`), adds the penalty, augments the
+training batches, logs per-epoch metrics into a `callbacks.History`, runs callbacks, and keeps the
+best weights. The callbacks live in `tinyreg.callbacks`; they are also importable from here
+(`from tinyreg.train import Trainer, EarlyStopping`), as the API tour writes them.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import math
-import os
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from . import functional as F
-from . import random as _random
 from . import validate as check
+from .callbacks import Callback, EarlyStopping, History, ModelCheckpoint, resolve_mode
+from .data import DataLoader
 from .device import check_device, to_device
 from .nn import BatchNorm1d, Module
 from .optim import Optimizer
 from .reg import Penalty, penalized, sparsity
-from .serialization import check_writable, save
 from .tensor import Tensor, no_grad, tensor
+
+__all__ = ["Callback", "DataLoader", "EarlyStopping", "History", "ModelCheckpoint", "Trainer",
+           "TrainingError"]  # fmt: skip
 
 
 class TrainingError(RuntimeError):
     """Training cannot go on (a NaN or Inf loss); the best weights so far have been kept."""
-
-
-# --------------------------------------------------------------------------- data
-def _rows(owner: str, name: str, value: Any) -> np.ndarray:
-    """An array with a first (sample) axis, from an array, a list or a Tensor."""
-    array = np.asarray(check.unwrap(value))
-    if array.ndim == 0:
-        raise ValueError(f"{owner}: {name} must have one row per sample, got a scalar")
-    return array
-
-
-class DataLoader:
-    """Mini-batches of (X, y) NumPy arrays, reshuffled every epoch by a seeded generator."""
-
-    def __init__(
-        self,
-        X: np.ndarray,
-        y: np.ndarray,
-        batch_size: int = 32,
-        shuffle: bool = True,
-        drop_last: bool = False,
-        seed: int | None = None,
-    ):
-        X, y = _rows("DataLoader", "X", X), _rows("DataLoader", "y", y)
-        if len(X) != len(y):
-            raise ValueError(f"DataLoader: X has {len(X)} rows but y has {len(y)}")
-        self.X, self.y = X, y
-        self.batch_size = check.integer("DataLoader", "batch_size", batch_size, low=1)
-        self.shuffle = check.boolean("DataLoader", "shuffle", shuffle)
-        self.drop_last = check.boolean("DataLoader", "drop_last", drop_last)
-        if seed is not None:
-            seed = check.integer("DataLoader", "seed", seed, low=0)
-        else:
-            seed = int(_random.generator().integers(2**63))
-        self._rng = np.random.default_rng(seed)
-
-    def __len__(self) -> int:
-        full, rest = divmod(len(self.X), self.batch_size)
-        return full + (1 if rest and not self.drop_last else 0)
-
-    @property
-    def last_batch_size(self) -> int:
-        rest = len(self.X) % self.batch_size
-        return self.batch_size if rest == 0 or self.drop_last else rest
-
-    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        n = len(self.X)
-        order = self._rng.permutation(n) if self.shuffle else np.arange(n)
-        for start in range(0, n, self.batch_size):
-            idx = order[start : start + self.batch_size]
-            if self.drop_last and len(idx) < self.batch_size:
-                return
-            yield self.X[idx], self.y[idx]
-
-
-# --------------------------------------------------------------------------- history
-class History:
-    """Per-epoch logs: `history["val_loss"][epoch]`; `stopped_epoch` and `best_epoch` are set
-    by EarlyStopping (None when it did not run)."""
-
-    def __init__(self) -> None:
-        self.history: dict[str, list[float]] = {}
-        self.epoch: list[int] = []
-        self.stopped_epoch: int | None = None
-        self.best_epoch: int | None = None
-        self.interrupted = False
-
-    def append(self, epoch: int, logs: dict[str, float]) -> None:
-        self.epoch.append(epoch)
-        for key, value in logs.items():
-            self.history.setdefault(key, []).append(float(value))
-
-    def __getitem__(self, key: str) -> list[float]:
-        return self.history[key]
-
-    def to_csv(self, path: str | os.PathLike) -> None:
-        keys = list(self.history)
-        with open(path, "w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["epoch", *keys])
-            for row, epoch in enumerate(self.epoch):
-                writer.writerow([epoch, *(self.history[k][row] for k in keys)])
-
-    def to_json(self, path: str | os.PathLike) -> None:
-        with open(path, "w") as f:
-            json.dump({"epoch": self.epoch, "history": self.history,
-                       "stopped_epoch": self.stopped_epoch, "best_epoch": self.best_epoch,
-                       "interrupted": self.interrupted}, f, indent=1)  # fmt: skip
-
-
-# --------------------------------------------------------------------------- callbacks
-class Callback:
-    """Base class: override the hooks you need."""
-
-    def on_train_begin(self, trainer: Trainer) -> None: ...
-
-    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None: ...
-
-    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None: ...
-
-    def on_train_end(self, trainer: Trainer) -> None: ...
-
-
-def _resolve_mode(mode: str, monitor: str) -> str:
-    """ "min" or "max" for `monitor`: `mode` itself, or guessed from the name for "auto"."""
-    check.choice("mode", "mode", mode, ("auto", "min", "max"))
-    if mode in ("min", "max"):
-        return mode
-    name = monitor.removeprefix("val_")
-    if name in ("accuracy", "acc"):
-        return "max"
-    if name in ("loss", "penalty") or name.endswith("loss"):
-        return "min"
-    raise ValueError(f"mode='auto' cannot tell whether {monitor!r} should go up or down; "
-                     "pass mode='min' or mode='max'")  # fmt: skip
-
-
-class EarlyStopping(Callback):
-    """Stop when `monitor` has not improved for `patience` epochs in a row (Keras 3's rule).
-
-    An epoch improves when current < best - min_delta (mode "min"; > best + min_delta in "max").
-    Epochs before `start_from_epoch` are not monitored. With `baseline`, the patience counter
-    only resets for epochs that also beat the baseline. With `restore_best_weights`, the weights
-    of the best epoch are put back at the end of training, whether or not stopping fired.
-    After training: `stopped_epoch` (0 if it never fired, as Keras), `best_epoch`, `best`.
-    """
-
-    def __init__(
-        self,
-        monitor: str = "val_loss",
-        mode: str = "auto",
-        patience: int = 0,
-        min_delta: float = 0.0,
-        restore_best_weights: bool = False,
-        start_from_epoch: int = 0,
-        baseline: float | None = None,
-        verbose: int = 0,
-    ):
-        owner = "EarlyStopping"
-        self.monitor = check.instance(owner, "monitor", monitor, str, "a metric name (str)")
-        self.mode = _resolve_mode(mode, monitor)
-        self.patience = check.integer(owner, "patience", patience, low=0)
-        self.min_delta = abs(check.finite(owner, "min_delta", min_delta))
-        self.restore_best_weights = check.boolean(owner, "restore_best_weights",
-                                                  restore_best_weights)  # fmt: skip
-        self.start_from_epoch = check.integer(owner, "start_from_epoch", start_from_epoch, low=0)
-        self.baseline = None if baseline is None else check.finite(owner, "baseline", baseline)
-        self.verbose = check.integer(owner, "verbose", verbose, 0, 2)
-        self._reset()
-
-    def _reset(self) -> None:
-        self.wait, self.stopped_epoch, self.best_epoch = 0, 0, 0
-        self.best = math.inf if self.mode == "min" else -math.inf
-        self.best_weights: dict[str, np.ndarray] | None = None
-
-    def _improves(self, value: float, reference: float) -> bool:
-        if self.mode == "min":
-            return value < reference - self.min_delta
-        return value > reference + self.min_delta
-
-    def on_train_begin(self, trainer: Trainer) -> None:
-        self._reset()
-
-    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
-        current = logs.get(self.monitor)
-        if current is None:
-            warnings.warn(f"EarlyStopping: {self.monitor!r} is not in the logs "
-                          f"({', '.join(logs)})", stacklevel=2)  # fmt: skip
-            return
-        if epoch < self.start_from_epoch:
-            return
-        if self.restore_best_weights and self.best_weights is None:
-            self.best_weights, self.best_epoch = trainer.model.state_dict(), epoch
-        self.wait += 1
-        if self._improves(current, self.best):
-            self.best, self.best_epoch = current, epoch
-            if self.restore_best_weights:
-                self.best_weights = trainer.model.state_dict()
-            if self.baseline is None or self._improves(current, self.baseline):
-                self.wait = 0
-            return
-        if self.wait >= self.patience and epoch > 0:
-            self.stopped_epoch = epoch
-            trainer.stop_training = True
-
-    def on_train_end(self, trainer: Trainer) -> None:
-        if self.restore_best_weights and self.best_weights is not None:
-            trainer.model.load_state_dict(self.best_weights)
-            if self.verbose:
-                print(f"EarlyStopping: restored the weights of epoch {self.best_epoch + 1}")
-        trainer.history.stopped_epoch = self.stopped_epoch
-        trainer.history.best_epoch = self.best_epoch
-
-
-class ModelCheckpoint(Callback):
-    """Save the model (an .npz via `tinyreg.save`, atomically) after each epoch, or only when
-    `monitor` improves (by more than `min_delta`, as EarlyStopping) with `save_best_only`.
-    `path` may contain `{epoch}` (counted from 1, as Keras's file names). The path's template and
-    its folder's writability are checked before training starts."""
-
-    def __init__(self, path: str | os.PathLike, monitor: str = "val_loss", mode: str = "auto",
-                 save_best_only: bool = True, min_delta: float = 0.0):  # fmt: skip
-        owner = "ModelCheckpoint"
-        check.instance(owner, "path", path, str | os.PathLike, "a file path (str or PathLike)")
-        self.path = os.fspath(path)
-        try:
-            self.path.format(epoch=1)
-        except (KeyError, IndexError, ValueError) as error:
-            raise ValueError(f"{owner}: path {self.path!r} has a placeholder other than "
-                             f"{{epoch}} ({type(error).__name__}: {error})") from None  # fmt: skip
-        self.monitor = check.instance(owner, "monitor", monitor, str, "a metric name (str)")
-        self.mode = _resolve_mode(mode, monitor)
-        self.save_best_only = check.boolean(owner, "save_best_only", save_best_only)
-        self.min_delta = abs(check.finite(owner, "min_delta", min_delta))
-
-    def on_train_begin(self, trainer: Trainer) -> None:
-        check_writable("ModelCheckpoint", self.path.format(epoch=1))
-        self.best = math.inf if self.mode == "min" else -math.inf
-
-    def _improves(self, value: float) -> bool:
-        if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
-
-    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
-        current = logs.get(self.monitor)
-        if self.save_best_only:
-            if current is None or not self._improves(current):
-                return
-            self.best = current
-        save(trainer.model, self.path.format(epoch=epoch + 1))
-
-
-# --------------------------------------------------------------------------- trainer
-LOSSES: dict[str, Callable[..., Tensor]] = {
-    "cross_entropy": F.cross_entropy,
-    "mse": F.mse_loss,
-    "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
-}
 
 
 def _run_all(calls: Sequence[Callable[[], None]]) -> None:
@@ -320,10 +82,10 @@ class Trainer:
         owner = "Trainer"
         check.instance(owner, "model", model, Module, "a tinyreg Module")
         if isinstance(loss, str):
-            check.choice(owner, "loss", loss, tuple(sorted(LOSSES)))
-            loss = LOSSES[loss]
+            check.choice(owner, "loss", loss, tuple(sorted(F.LOSSES)))
+            loss = F.LOSSES[loss]
         elif not callable(loss):
-            raise TypeError(f"Trainer: loss must be one of {sorted(LOSSES)} or a callable, got "
+            raise TypeError(f"Trainer: loss must be one of {sorted(F.LOSSES)} or a callable, got "
                             f"a {type(loss).__name__}")  # fmt: skip
         check.instance(owner, "optimizer", optimizer, Optimizer, "a tinyreg.optim optimizer")
         if penalty is not None:
@@ -344,7 +106,7 @@ class Trainer:
             raise ValueError(f"Trainer: unknown metrics {sorted(unknown)} (known: accuracy)")
         if monitor is not None:
             check.instance(owner, "monitor", monitor, str, "a metric name or None")
-            _resolve_mode("auto", monitor)
+            resolve_mode("auto", monitor)
         self.model, self.loss, self.optimizer = model, loss, optimizer
         self.penalty, self.augment = penalty, augment
         self.callbacks, self.metrics = list(callbacks), tuple(metrics)
@@ -449,7 +211,7 @@ class Trainer:
         self._monitor = self.monitor or ("val_loss" if val is not None else "loss")
         if self._monitor.startswith("val_") and val is None:
             raise ValueError(f"{owner}: monitor={self._monitor!r} needs validation data (val=)")
-        self._mode = _resolve_mode("auto", self._monitor)
+        self._mode = resolve_mode("auto", self._monitor)
         self._best, self.best_epoch, self.best_weights = math.nan, None, None
         loader = DataLoader(X, y, batch_size, shuffle, seed=seed)
         skip_single = loader.last_batch_size == 1 and any(

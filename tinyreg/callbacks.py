@@ -1,0 +1,201 @@
+"""Keras-style callbacks: Callback, History, EarlyStopping, ModelCheckpoint.
+
+Callbacks follow Keras's protocol with the trainer passed in: `on_train_begin(trainer)`,
+`on_epoch_begin(trainer, epoch)`, `on_epoch_end(trainer, epoch, logs)`, `on_train_end(trainer)`.
+A callback reaches the model as `trainer.model` and stops training by setting
+`trainer.stop_training = True`. Epoch indices in the Python API count from 0, as in Keras;
+what a person reads (messages, file names, plots) counts from 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import warnings
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import validate as check
+from .serialization import check_writable, save
+
+if TYPE_CHECKING:
+    from .train import Trainer
+
+
+class History:
+    """Per-epoch logs: `history["val_loss"][epoch]`; `stopped_epoch` and `best_epoch` are set
+    by EarlyStopping (None when it did not run)."""
+
+    def __init__(self) -> None:
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+        self.stopped_epoch: int | None = None
+        self.best_epoch: int | None = None
+        self.interrupted = False
+
+    def append(self, epoch: int, logs: dict[str, float]) -> None:
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(float(value))
+
+    def __getitem__(self, key: str) -> list[float]:
+        return self.history[key]
+
+    def to_csv(self, path: str | os.PathLike) -> None:
+        keys = list(self.history)
+        with open(path, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["epoch", *keys])
+            for row, epoch in enumerate(self.epoch):
+                writer.writerow([epoch, *(self.history[k][row] for k in keys)])
+
+    def to_json(self, path: str | os.PathLike) -> None:
+        with open(path, "w") as f:
+            json.dump({"epoch": self.epoch, "history": self.history,
+                       "stopped_epoch": self.stopped_epoch, "best_epoch": self.best_epoch,
+                       "interrupted": self.interrupted}, f, indent=1)  # fmt: skip
+
+
+class Callback:
+    """Base class: override the hooks you need."""
+
+    def on_train_begin(self, trainer: Trainer) -> None: ...
+
+    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None: ...
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None: ...
+
+    def on_train_end(self, trainer: Trainer) -> None: ...
+
+
+def resolve_mode(mode: str, monitor: str) -> str:
+    """ "min" or "max" for `monitor`: `mode` itself, or guessed from the name for "auto"."""
+    check.choice("mode", "mode", mode, ("auto", "min", "max"))
+    if mode in ("min", "max"):
+        return mode
+    name = monitor.removeprefix("val_")
+    if name in ("accuracy", "acc"):
+        return "max"
+    if name in ("loss", "penalty") or name.endswith("loss"):
+        return "min"
+    raise ValueError(f"mode='auto' cannot tell whether {monitor!r} should go up or down; "
+                     "pass mode='min' or mode='max'")  # fmt: skip
+
+
+class EarlyStopping(Callback):
+    """Stop when `monitor` has not improved for `patience` epochs in a row (Keras 3's rule).
+
+    An epoch improves when current < best - min_delta (mode "min"; > best + min_delta in "max").
+    Epochs before `start_from_epoch` are not monitored. With `baseline`, the patience counter
+    only resets for epochs that also beat the baseline. With `restore_best_weights`, the weights
+    of the best epoch are put back at the end of training, whether or not stopping fired.
+    After training: `stopped_epoch` (0 if it never fired, as Keras), `best_epoch`, `best`.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        mode: str = "auto",
+        patience: int = 0,
+        min_delta: float = 0.0,
+        restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
+        baseline: float | None = None,
+        verbose: int = 0,
+    ):
+        owner = "EarlyStopping"
+        self.monitor = check.instance(owner, "monitor", monitor, str, "a metric name (str)")
+        self.mode = resolve_mode(mode, monitor)
+        self.patience = check.integer(owner, "patience", patience, low=0)
+        self.min_delta = abs(check.finite(owner, "min_delta", min_delta))
+        self.restore_best_weights = check.boolean(owner, "restore_best_weights",
+                                                  restore_best_weights)  # fmt: skip
+        self.start_from_epoch = check.integer(owner, "start_from_epoch", start_from_epoch, low=0)
+        self.baseline = None if baseline is None else check.finite(owner, "baseline", baseline)
+        self.verbose = check.integer(owner, "verbose", verbose, 0, 2)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.wait, self.stopped_epoch, self.best_epoch = 0, 0, 0
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_weights: dict[str, np.ndarray] | None = None
+
+    def _improves(self, value: float, reference: float) -> bool:
+        if self.mode == "min":
+            return value < reference - self.min_delta
+        return value > reference + self.min_delta
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self._reset()
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(f"EarlyStopping: {self.monitor!r} is not in the logs "
+                          f"({', '.join(logs)})", stacklevel=2)  # fmt: skip
+            return
+        if epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights, self.best_epoch = trainer.model.state_dict(), epoch
+        self.wait += 1
+        if self._improves(current, self.best):
+            self.best, self.best_epoch = current, epoch
+            if self.restore_best_weights:
+                self.best_weights = trainer.model.state_dict()
+            if self.baseline is None or self._improves(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            trainer.stop_training = True
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if self.restore_best_weights and self.best_weights is not None:
+            trainer.model.load_state_dict(self.best_weights)
+            if self.verbose:
+                print(f"EarlyStopping: restored the weights of epoch {self.best_epoch + 1}")
+        trainer.history.stopped_epoch = self.stopped_epoch
+        trainer.history.best_epoch = self.best_epoch
+
+
+class ModelCheckpoint(Callback):
+    """Save the model (an .npz via `tinyreg.save`, atomically) after each epoch, or only when
+    `monitor` improves (by more than `min_delta`, as EarlyStopping) with `save_best_only`.
+    `path` may contain `{epoch}` (counted from 1, as Keras's file names). The path's template and
+    its folder's writability are checked before training starts."""
+
+    def __init__(self, path: str | os.PathLike, monitor: str = "val_loss", mode: str = "auto",
+                 save_best_only: bool = True, min_delta: float = 0.0):  # fmt: skip
+        owner = "ModelCheckpoint"
+        check.instance(owner, "path", path, str | os.PathLike, "a file path (str or PathLike)")
+        self.path = os.fspath(path)
+        try:
+            self.path.format(epoch=1)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"{owner}: path {self.path!r} has a placeholder other than "
+                             f"{{epoch}} ({type(error).__name__}: {error})") from None  # fmt: skip
+        self.monitor = check.instance(owner, "monitor", monitor, str, "a metric name (str)")
+        self.mode = resolve_mode(mode, monitor)
+        self.save_best_only = check.boolean(owner, "save_best_only", save_best_only)
+        self.min_delta = abs(check.finite(owner, "min_delta", min_delta))
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        check_writable("ModelCheckpoint", self.path.format(epoch=1))
+        self.best = math.inf if self.mode == "min" else -math.inf
+
+    def _improves(self, value: float) -> bool:
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        current = logs.get(self.monitor)
+        if self.save_best_only:
+            if current is None or not self._improves(current):
+                return
+            self.best = current
+        save(trainer.model, self.path.format(epoch=epoch + 1))
