@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 import tinyreg as tr
-from tinyreg import augment, cli, data, nn, optim, reg
+from tinyreg import augment, data, nn, optim, reg
 from tinyreg import functional as F
+from tinyreg.app import cli
 from tinyreg.callbacks import EarlyStopping, ModelCheckpoint
 from tinyreg.data import DataLoader
 from tinyreg.train import Trainer
@@ -836,7 +837,7 @@ def test_cli_unwritable_out_fails_before_any_work(tmp_path, capsys):
 
 
 def test_cli_in_a_fresh_process_prints_no_traceback():
-    result = subprocess.run([sys.executable, "-m", "tinyreg.cli", "compare", "--epochs", "-3"],
+    result = subprocess.run([sys.executable, "-m", "tinyreg.app.cli", "compare", "--epochs", "-3"],
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [

@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from tinyreg import __version__, bench, cli
+from tinyreg import __version__
+from tinyreg.app import bench_kernels as bench
+from tinyreg.app import cli
 
 
 def test_version_and_help(capsys):
@@ -61,7 +63,7 @@ def test_bench_kernels_small(tmp_path, capsys):
 
 
 def test_bench_train_measures_tinyreg(tmp_path):
-    from tinyreg import bench_train
+    from tinyreg.app import bench_train
 
     result = bench_train.measure("tinyreg", "S", steps=3)
     assert result["ms"] > 0 and result["peak_mib"] >= 0

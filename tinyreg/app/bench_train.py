@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from .bench import machine_description, median_time
+from .timing import machine_description, median_time
 
 WORKLOADS = {"S": ((64, 256, 256, 10), 64), "L": ((784, 1024, 1024, 10), 512)}
 L2, LR, MOMENTUM, DROPOUT = 1e-4, 0.01, 0.9, 0.2
@@ -137,7 +137,7 @@ def _status_kib(field: str) -> int:
 
 def _in_subprocess(framework: str, workload: str, steps: int, device: str) -> dict | None:
     call = f"measure({framework!r}, {workload!r}, {steps}, {device!r})"
-    program = f"import json; from tinyreg.bench_train import measure; print(json.dumps({call}))"
+    program = f"import json; from tinyreg.app.bench_train import measure; print(json.dumps({call}))"
     out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     if out.returncode != 0:
         if framework == "torch":

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import augment as A
-from . import data, nn, optim, plots, reg
-from .device import cupy
-from .random import manual_seed
-from .train import EarlyStopping, History, Trainer
+from .. import augment as A
+from .. import data, nn, optim, plots, reg
+from ..callbacks import EarlyStopping, History
+from ..random import manual_seed
+from ..train import Trainer
 
 
 @dataclass(frozen=True)
@@ -197,29 +197,17 @@ def write_report(results: list[Result], dataset: Dataset, out: Path, seed: int,
 
 def main(
     dataset_name: str = "digits",
-    runs: str | None = None,
+    chosen: list[str] | None = None,
     epochs: int = 150,
     seed: int = 0,
     out: str | os.PathLike = "report",
     device: str = "cpu",
     quick: bool = False,
 ) -> int:
-    """Train every chosen run, print the table, write the report; returns the exit code."""
-    if device == "cuda":
-        try:
-            cupy()
-        except RuntimeError as error:
-            print(f"tinyreg compare: {error}")
-            return 2
+    """Train every chosen run (names from RUNS, all by default), print the table, write the
+    report; returns the exit code. The command line checks the arguments (cli.py)."""
     known = {r.name: r for r in RUNS}
-    chosen = list(known) if runs is None else [n.strip() for n in runs.split(",") if n.strip()]
-    unknown = [n for n in chosen if n not in known]
-    if unknown or not chosen:
-        print(f"tinyreg compare: unknown runs {unknown}; choose from {', '.join(known)}")
-        return 2
-    if epochs < 1:
-        print(f"tinyreg compare: --epochs must be >= 1, got {epochs}")
-        return 2
+    chosen = list(known) if chosen is None else chosen
     if quick:
         epochs = min(epochs, 3)
     dataset = load_dataset(dataset_name, seed, 120 if quick else None)

@@ -1,4 +1,7 @@
-"""The `tinyreg` command line: `tinyreg compare | bench | demo`."""
+"""The `tinyreg` command line: `tinyreg compare` and `tinyreg bench [kernels|train]`.
+
+Every flag is checked before any work starts; a bad one is reported in one line on stderr with
+exit status 2, never a traceback."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import os
 import sys
 from typing import NoReturn
 
-from . import __version__
+from .. import __version__
 
 
 class UsageError(Exception):
@@ -77,10 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _check_args(args: argparse.Namespace) -> None:
     """Every check that argparse's types cannot make, before any work starts."""
-    from .serialization import check_writable
+    from ..serialization import check_writable
 
     if getattr(args, "device", "cpu") == "cuda":
-        from .device import cupy
+        from ..device import cupy
 
         try:
             cupy()
@@ -91,9 +94,9 @@ def _check_args(args: argparse.Namespace) -> None:
             from . import compare
 
             known = [r.name for r in compare.RUNS]
-            chosen = known if args.runs is None else [n.strip() for n in args.runs.split(",")]
-            unknown = [n for n in chosen if n not in known]
-            if unknown or not chosen:
+            args.runs = known if args.runs is None else [n.strip() for n in args.runs.split(",")]
+            unknown = [n for n in args.runs if n not in known]
+            if unknown or not args.runs:
                 raise UsageError(f"--runs: unknown runs {unknown}; choose from {', '.join(known)}")
             check_writable("--out", os.path.join(args.out, "report.md"))
         if getattr(args, "json", None):
@@ -110,13 +113,13 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from . import bench
+    from . import bench_kernels
 
     if args.what == "train":
         from . import bench_train
 
         return bench_train.main_train(args.steps, args.json, args.device)
-    return bench.main_kernels(args.size, args.backend, args.json)
+    return bench_kernels.main_kernels(args.size, args.backend, args.json)
 
 
 def main(argv: list[str] | None = None) -> int:

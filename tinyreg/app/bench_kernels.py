@@ -11,8 +11,6 @@ from Numba's on-disk cache, or compiling when the cache is cold) is reported sep
 from __future__ import annotations
 
 import json
-import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -23,7 +21,8 @@ from functools import partial
 import numpy as np
 from numba import njit, prange
 
-from . import kernels
+from .. import kernels
+from .timing import machine_description, median_time
 
 
 @njit(parallel=True, cache=True)
@@ -108,18 +107,6 @@ CASES: list[KernelCase] = [
     KernelCase("batchnorm forward", "batchnorm_forward", 2 * F32, _bn_arrays),
     KernelCase("batchnorm backward", "batchnorm_backward", 3 * F32, _bn_backward_arrays),
 ]  # fmt: skip
-
-
-def median_time(fn: Callable[[], object], repeats: int, sync: Callable[[], None]) -> float:
-    """Median seconds of `repeats` calls of fn, each between two `sync()` (waits for a GPU)."""
-    times = []
-    for _ in range(repeats):
-        sync()
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _device_arrays(backend: str, arrays: tuple) -> tuple[tuple, Callable[[], None], object]:
@@ -229,7 +216,7 @@ def cold_start_seconds() -> float:
     """A fresh interpreter: import the kernels and call each CPU kernel once (Numba cache warm)."""
     program = (
         "import time; t = time.perf_counter(); import numpy as np; from tinyreg import kernels; "
-        "from tinyreg.bench import CASES; k = kernels.backend('cpu'); "
+        "from tinyreg.app.bench_kernels import CASES; k = kernels.backend('cpu'); "
         "rng = np.random.default_rng(0); "
         "[getattr(k, c.op)(*c.make(rng, 8, np.dtype(np.float32))) for c in CASES]; "
         "print(time.perf_counter() - t)"
@@ -238,14 +225,6 @@ def cold_start_seconds() -> float:
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     )
     return float(out.stdout.strip().splitlines()[-1])
-
-
-def machine_description() -> str:
-    import os
-
-    return (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.system()}"
-    )
 
 
 def format_rows(rows: list[dict]) -> str:

@@ -1,0 +1,28 @@
+"""Timing helpers shared by the benchmarks: a median over repeated calls, and the machine's name."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+
+def median_time(fn: Callable[[], object], repeats: int, sync: Callable[[], None]) -> float:
+    """Median seconds of `repeats` calls of fn, each between two `sync()` (waits for a GPU)."""
+    times = []
+    for _ in range(repeats):
+        sync()
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def machine_description() -> str:
+    """Processor, core count and operating system, for benchmark tables."""
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.system()}"
+    )
