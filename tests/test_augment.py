@@ -124,23 +124,3 @@ def test_bad_batches():
         A.RandomFlip()(np.zeros((1, 1, 1, 2, 2)))
     with pytest.raises(ValueError, match="larger than the padded image"):
         A.RandomCrop(12, padding=1)(images())
-
-
-@pytest.mark.parametrize("version", ["reference", "cuda"])
-def test_kernel_versions_match_cpu(version):
-    batch = images((3, 2, 7, 6))
-    maps = A.RandomAffine(50, scale=(0.7, 1.4), seed=0).linear_maps(3)
-    matrices = np.zeros((3, 2, 3))
-    matrices[:, :, :2] = maps
-    matrices[:, :, 2] = [[0.3, -0.6], [1.2, 0.1], [-2.0, 0.0]]
-    results = {}
-    for name in ("cpu", version):
-        k = kernels.backend(name)
-        warped, flipped, cropped = (np.empty_like(batch), np.empty_like(batch),
-                                    np.empty((3, 2, 5, 4), np.float32))  # fmt: skip
-        k.affine_warp(batch, matrices, 0.5, warped)
-        k.flip(batch, np.array([True, False, True]), np.array([False, True, True]), flipped)
-        k.crop(batch, np.array([0, 2, 4]), np.array([3, 1, 0]), 1, -1.0, cropped)
-        results[name] = (warped, flipped, cropped)
-    for cpu, other in zip(results["cpu"], results[version], strict=True):
-        np.testing.assert_allclose(other, cpu, atol=1e-5)

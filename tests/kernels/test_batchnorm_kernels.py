@@ -1,0 +1,59 @@
+"""Batch-norm kernels: every version against the formulas in float32 and float64; refusal of
+non-contiguous arrays."""
+
+import numpy as np
+import pytest
+from kernel_versions import COMPILED, VERSION_PARAMS
+from layouts import in_layout
+from layouts import layout_sample as sample_in
+
+from tinyreg import kernels
+
+
+# ------------------------------------------------------------------ batch norm
+def bn_reference(x, gamma, beta, eps=1e-5):
+    """The formulas in float64: biased variance, y = gamma * xhat + beta."""
+    mean, var = x.mean(0), x.var(0)
+    return gamma * (x - mean) / np.sqrt(var + eps) + beta, mean, var
+
+
+@pytest.mark.parametrize("version", VERSION_PARAMS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(2, 1), (9, 5), (33, 130)])
+def test_batchnorm_kernels(version, dtype, shape):
+    r = np.random.default_rng(0)
+    x = (r.standard_normal(shape) * 3 + 2).astype(dtype)
+    w, b = r.standard_normal(shape[1]).astype(dtype), r.standard_normal(shape[1]).astype(dtype)
+    g = r.standard_normal(shape).astype(dtype)
+    k = kernels.backend(version)
+    y, mean, var = np.empty_like(x), np.empty(shape[1]), np.empty(shape[1])
+    k.batchnorm_forward(x, w, b, 1e-5, y, mean, var)
+    x64 = x.astype(np.float64)
+    expected, expected_mean, expected_var = bn_reference(x64, w, b)
+    tol = 1e-5 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(y, expected, rtol=tol, atol=tol)
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-7, atol=1e-7)
+    np.testing.assert_allclose(var, expected_var, rtol=1e-7, atol=1e-7)
+    dx, dw, db = np.empty_like(x), np.empty_like(w), np.empty_like(b)
+    k.batchnorm_backward(g, x, w, mean, var, 1e-5, dx, dw, db)
+    xhat = (x64 - expected_mean) / np.sqrt(expected_var + 1e-5)
+    n = shape[0]
+    np.testing.assert_allclose(db, g.sum(0), rtol=tol, atol=tol)
+    np.testing.assert_allclose(dw, (g * xhat).sum(0), rtol=tol, atol=10 * tol)
+    expected_dx = (
+        w / np.sqrt(expected_var + 1e-5) / n * (n * g - g.sum(0) - xhat * (g * xhat).sum(0))
+    )
+    np.testing.assert_allclose(dx, expected_dx, rtol=10 * tol, atol=10 * tol)
+
+
+LAYOUT_TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-12)}
+
+
+@pytest.mark.parametrize("version", COMPILED)
+def test_raw_batch_norm_kernels_refuse_non_contiguous_arrays(version):
+    x = in_layout(sample_in((6, 4), np.float32, 0), "F")
+    y, mean, var = np.zeros((6, 4), np.float32), np.empty(4), np.empty(4)
+    w, b = np.ones(4, np.float32), np.zeros(4, np.float32)
+    with pytest.raises(ValueError, match="x of shape"):
+        kernels.backend(version).batchnorm_forward(x, w, b, 1e-5, y, mean, var)
+    assert not y.any()
