@@ -41,6 +41,8 @@ def batchnorm_forward_reference(x, weight, bias, eps, y, mean, var) -> None:
 
 
 def batchnorm_backward_reference(g, x, weight, mean, var, eps, dx, dweight, dbias) -> None:
+    """dx, dweight and dbias of batch normalization in training mode: the NumPy reference (any
+    memory layout)."""
     n = x.shape[0]
     invstd = 1.0 / np.sqrt(var.astype(np.float64) + eps)
     xhat = (x - mean) * invstd
@@ -100,6 +102,8 @@ def _centering(x, mean):
 
 
 def batchnorm_forward_cpu(x, weight, bias, eps, y, mean, var) -> None:
+    """y = weight * (x - mean) / sqrt(var + eps) + bias with the batch's mean and biased var: the
+    Numba CPU version (C-contiguous arrays)."""
     x, y = c_contiguous(x, "x"), c_contiguous(y, "y")
     n, c = x.shape
     shift = x[0].astype(np.float64)
@@ -114,6 +118,8 @@ def batchnorm_forward_cpu(x, weight, bias, eps, y, mean, var) -> None:
 
 
 def batchnorm_backward_cpu(g, x, weight, mean, var, eps, dx, dweight, dbias) -> None:
+    """dx, dweight and dbias of batch normalization in training mode: the Numba CPU version
+    (C-contiguous arrays)."""
     g, x, dx = c_contiguous(g, "g"), c_contiguous(x, "x"), c_contiguous(dx, "dx")
     n, c = x.shape
     center, resid = _centering(x, mean)
@@ -174,6 +180,8 @@ def _features_grid(c: int) -> int:
 
 
 def batchnorm_forward_cuda(x, weight, bias, eps, y, mean, var) -> None:
+    """y = weight * (x - mean) / sqrt(var + eps) + bias with the batch's mean and biased var: the
+    numba.cuda version (C-contiguous NumPy or CuPy arrays)."""
     x, y = c_contiguous(x, "x"), c_contiguous(y, "y")
     if x.size:
         _batchnorm_forward_cuda[_features_grid(x.shape[1]), THREADS, stream_for(x)](
@@ -182,6 +190,8 @@ def batchnorm_forward_cuda(x, weight, bias, eps, y, mean, var) -> None:
 
 
 def batchnorm_backward_cuda(g, x, weight, mean, var, eps, dx, dweight, dbias) -> None:
+    """dx, dweight and dbias of batch normalization in training mode: the numba.cuda version
+    (C-contiguous NumPy or CuPy arrays)."""
     g, x, dx = c_contiguous(g, "g"), c_contiguous(x, "x"), c_contiguous(dx, "dx")
     if x.size:
         _batchnorm_backward_cuda[_features_grid(x.shape[1]), THREADS, stream_for(x)](

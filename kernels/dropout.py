@@ -28,6 +28,8 @@ def _scale(p: float) -> float:
 
 # --------------------------------------------------------------------------- reference
 def dropout_forward_reference(x, y, mask, p: float, key: int) -> None:
+    """y = x * keep / (1 - p) with keep = bits(key, i) >= p * 2^32, and the mask: the NumPy
+    reference (any memory layout)."""
     keep = random_bits_reference(key, np.arange(x.size)) >= threshold_32(p)
     keep = keep.reshape(x.shape)  # element i of the C-order walk, whatever the layout
     mask[...] = keep
@@ -35,6 +37,7 @@ def dropout_forward_reference(x, y, mask, p: float, key: int) -> None:
 
 
 def dropout_backward_reference(g, mask, p: float, dx) -> None:
+    """dx = g * mask / (1 - p): the NumPy reference (any memory layout)."""
     dx[...] = g * mask * g.dtype.type(_scale(p))
 
 
@@ -54,12 +57,15 @@ def _dropout_backward_cpu(g, mask, scale, dx):
 
 
 def dropout_forward_cpu(x, y, mask, p: float, key: int) -> None:
+    """y = x * keep / (1 - p) with keep = bits(key, i) >= p * 2^32, and the mask: the Numba CPU
+    version (C-contiguous arrays)."""
     threshold, scale = np.uint64(threshold_32(p)), x.dtype.type(_scale(p))
     _dropout_forward_cpu(flat(x, "x"), flat_out(y, "y"), flat_out(mask, "mask"), threshold,
                          np.uint64(key), scale)  # fmt: skip
 
 
 def dropout_backward_cpu(g, mask, p: float, dx) -> None:
+    """dx = g * mask / (1 - p): the Numba CPU version (C-contiguous arrays)."""
     scale = g.dtype.type(_scale(p))
     _dropout_backward_cpu(flat(g, "g"), flat(mask, "mask"), scale, flat_out(dx, "dx"))
 
@@ -80,6 +86,8 @@ def _dropout_backward_cuda(g, mask, scale, dx):
 
 
 def dropout_forward_cuda(x, y, mask, p: float, key: int) -> None:
+    """y = x * keep / (1 - p) with keep = bits(key, i) >= p * 2^32, and the mask: the numba.cuda
+    version (C-contiguous NumPy or CuPy arrays)."""
     arrays = read_only(flat(x, "x")), flat_out(y, "y"), flat_out(mask, "mask")
     if x.size:
         _dropout_forward_cuda[grid(x.size), THREADS, stream_for(x)](
@@ -89,6 +97,7 @@ def dropout_forward_cuda(x, y, mask, p: float, key: int) -> None:
 
 
 def dropout_backward_cuda(g, mask, p: float, dx) -> None:
+    """dx = g * mask / (1 - p): the numba.cuda version (C-contiguous NumPy or CuPy arrays)."""
     g1, mask1 = read_only(flat(g, "g")), read_only(flat(mask, "mask"))
     dx1 = flat_out(dx, "dx")
     if g.size:

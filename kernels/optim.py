@@ -49,6 +49,8 @@ def _adam_scalars(t, lr, beta1, beta2, eps, weight_decay, decoupled, step):
 def sgd_step_reference(
     w, g, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, first_step=False
 ) -> None:
+    """One SGD update of w (and the momentum buffer), in place: the NumPy reference (any memory
+    layout)."""
     d = g + weight_decay * w
     if momentum != 0:
         buf[...] = d if first_step else momentum * buf + (1 - dampening) * d
@@ -59,6 +61,8 @@ def sgd_step_reference(
 def adam_step_reference(
     w, g, m, v, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, decoupled=False, step=1
 ) -> None:
+    """One Adam (or AdamW, decoupled=True) update of w, m and v, in place: the NumPy reference (any
+    memory layout)."""
     decay, coupled, step_size, bc2_sqrt = _adam_constants(
         lr, beta1, beta2, weight_decay, decoupled, step
     )
@@ -125,6 +129,8 @@ def _flat(w, g, *state, names=("buf",), device=False):
 def sgd_step_cpu(
     w, g, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, first_step=False
 ) -> None:
+    """One SGD update of w (and the momentum buffer), in place: the Numba CPU version (C-contiguous
+    arrays)."""
     t = w.dtype.type
     _sgd_step_cpu(
         *_flat(w, g, buf),
@@ -140,6 +146,8 @@ def sgd_step_cpu(
 def adam_step_cpu(
     w, g, m, v, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, decoupled=False, step=1
 ) -> None:
+    """One Adam (or AdamW, decoupled=True) update of w, m and v, in place: the Numba CPU version
+    (C-contiguous arrays)."""
     t = w.dtype.type
     scalars = _adam_scalars(t, lr, beta1, beta2, eps, weight_decay, decoupled, step)
     _adam_step_cpu(*_flat(w, g, m, v, names=("m", "v")), *scalars)
@@ -170,6 +178,8 @@ def _adam_step_cuda(w, g, m, v, decay, coupled, beta1, beta2, eps, step_size, bc
 def sgd_step_cuda(
     w, g, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, first_step=False
 ) -> None:
+    """One SGD update of w (and the momentum buffer), in place: the numba.cuda version (C-contiguous
+    NumPy or CuPy arrays)."""
     if w.size:
         t = w.dtype.type
         _sgd_step_cuda[grid(w.size), THREADS, stream_for(w)](
@@ -181,6 +191,8 @@ def sgd_step_cuda(
 def adam_step_cuda(
     w, g, m, v, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, decoupled=False, step=1
 ) -> None:
+    """One Adam (or AdamW, decoupled=True) update of w, m and v, in place: the numba.cuda version
+    (C-contiguous NumPy or CuPy arrays)."""
     if w.size:
         t = w.dtype.type
         _adam_step_cuda[grid(w.size), THREADS, stream_for(w)](

@@ -31,6 +31,8 @@ from ._layout import flat, flat_out
 
 # --------------------------------------------------------------------------- reference
 def penalty_value_reference(w: np.ndarray, l1: float, l2: float) -> float:
+    """l1 * sum(|w|) + l2 / 2 * sum(w^2), accumulated in float64: the NumPy reference (any memory
+    layout)."""
     w64 = w.astype(np.float64)
     return float(l1 * np.abs(w64).sum() + 0.5 * l2 * (w64 * w64).sum())
 
@@ -38,11 +40,15 @@ def penalty_value_reference(w: np.ndarray, l1: float, l2: float) -> float:
 def penalty_value_grad_reference(
     w: np.ndarray, g: np.ndarray, l1: float, l2: float, scale: float = 1.0
 ) -> float:
+    """The penalty's value, adding scale * (l1 * sign(w) + l2 * w) into g in the same pass: the
+    NumPy reference (any memory layout)."""
     g += (scale * (l1 * np.sign(w) + l2 * w)).astype(g.dtype)
     return penalty_value_reference(w, l1, l2)
 
 
 def prox_reference(w: np.ndarray, lr: float, l1: float, l2: float) -> None:
+    """w = sign(w) * max(|w| - lr * l1, 0) / (1 + lr * l2), in place: the NumPy reference (any
+    memory layout)."""
     w[...] = np.sign(w) * np.maximum(np.abs(w) - lr * l1, 0) / (1 + lr * l2)
 
 
@@ -98,17 +104,23 @@ def _prox_cpu(w, threshold, shrink):
 
 
 def penalty_value_cpu(w: np.ndarray, l1: float, l2: float) -> float:
+    """l1 * sum(|w|) + l2 / 2 * sum(w^2), accumulated in float64: the Numba CPU version
+    (C-contiguous arrays)."""
     return _penalty_value_cpu(flat(w, "w"), float(l1), float(l2))
 
 
 def penalty_value_grad_cpu(
     w: np.ndarray, g: np.ndarray, l1: float, l2: float, scale: float = 1.0
 ) -> float:
+    """The penalty's value, adding scale * (l1 * sign(w) + l2 * w) into g in the same pass: the
+    Numba CPU version (C-contiguous arrays)."""
     t = w.dtype.type
     return _penalty_value_grad_cpu(flat(w, "w"), flat_out(g, "g"), t(l1), t(l2), t(scale))
 
 
 def prox_cpu(w: np.ndarray, lr: float, l1: float, l2: float) -> None:
+    """w = sign(w) * max(|w| - lr * l1, 0) / (1 + lr * l2), in place: the Numba CPU version
+    (C-contiguous arrays)."""
     t = w.dtype.type
     _prox_cpu(flat_out(w, "w"), t(lr * l1), t(1 + lr * l2))
 
@@ -163,6 +175,8 @@ def penalty_value_grad_cuda(w, g, l1: float, l2: float, scale: float = 1.0):
 
 
 def prox_cuda(w, lr: float, l1: float, l2: float) -> None:
+    """w = sign(w) * max(|w| - lr * l1, 0) / (1 + lr * l2), in place: the numba.cuda version
+    (C-contiguous NumPy or CuPy arrays)."""
     w1 = flat_out(w, "w")
     if w.size:
         t = w.dtype.type

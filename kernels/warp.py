@@ -34,6 +34,8 @@ from ._layout import c_contiguous
 
 # --------------------------------------------------------------------------- reference
 def affine_warp_reference(images, matrices, fill, out) -> None:
+    """out[n] = image n warped bilinearly by its 2x3 matrix, `fill` outside: the NumPy reference
+    (any memory layout)."""
     n, channels, h, w = images.shape
     cy, cx = (h - 1) / 2, (w - 1) / 2
     rows, cols = np.meshgrid(np.arange(h) - cy, np.arange(w) - cx, indexing="ij")
@@ -56,6 +58,8 @@ def affine_warp_reference(images, matrices, fill, out) -> None:
 
 
 def flip_reference(images, horizontal, vertical, out) -> None:
+    """out[n] = image n flipped left-right and/or upside-down by its flags: the NumPy reference (any
+    memory layout)."""
     for i in range(len(images)):
         image = images[i]
         if horizontal[i]:
@@ -66,6 +70,7 @@ def flip_reference(images, horizontal, vertical, out) -> None:
 
 
 def crop_reference(images, tops, lefts, padding, fill, out) -> None:
+    """out[n] = a window of image n padded with `fill`: the NumPy reference (any memory layout)."""
     pad = ((0, 0), (padding, padding), (padding, padding))
     oh, ow = out.shape[2:]
     for i in range(len(images)):
@@ -161,16 +166,22 @@ def _checked(images, out):
 
 
 def affine_warp_cpu(images, matrices, fill, out) -> None:
+    """out[n] = image n warped bilinearly by its 2x3 matrix, `fill` outside: the Numba CPU version
+    (C-contiguous arrays)."""
     images, out = _checked(images, out)
     _affine_warp_cpu(images, matrices, images.dtype.type(fill), out)
 
 
 def flip_cpu(images, horizontal, vertical, out) -> None:
+    """out[n] = image n flipped left-right and/or upside-down by its flags: the Numba CPU version
+    (C-contiguous arrays)."""
     images, out = _checked(images, out)
     _flip_cpu(images, horizontal, vertical, out)
 
 
 def crop_cpu(images, tops, lefts, padding, fill, out) -> None:
+    """out[n] = a window of image n padded with `fill`: the Numba CPU version (C-contiguous
+    arrays)."""
     images, out = _checked(images, out)
     _crop_cpu(images, tops, lefts, int(padding), images.dtype.type(fill), out)
 
@@ -217,6 +228,8 @@ def _crop_cuda(images, tops, lefts, padding, fill, out):
 
 
 def affine_warp_cuda(images, matrices, fill, out) -> None:
+    """out[n] = image n warped bilinearly by its 2x3 matrix, `fill` outside: the numba.cuda version
+    (C-contiguous NumPy or CuPy arrays)."""
     images, out = _checked(images, out)
     n, _, h, w = images.shape
     if images.size:
@@ -226,6 +239,8 @@ def affine_warp_cuda(images, matrices, fill, out) -> None:
 
 
 def flip_cuda(images, horizontal, vertical, out) -> None:
+    """out[n] = image n flipped left-right and/or upside-down by its flags: the numba.cuda version
+    (C-contiguous NumPy or CuPy arrays)."""
     images, out = _checked(images, out)
     n, _, h, w = images.shape
     if images.size:
@@ -233,6 +248,8 @@ def flip_cuda(images, horizontal, vertical, out) -> None:
 
 
 def crop_cuda(images, tops, lefts, padding, fill, out) -> None:
+    """out[n] = a window of image n padded with `fill`: the numba.cuda version (C-contiguous NumPy
+    or CuPy arrays)."""
     images, out = _checked(images, out)
     n, _, oh, ow = out.shape
     if out.size:

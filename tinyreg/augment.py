@@ -75,13 +75,16 @@ class Transform:
 
     @property
     def rng(self) -> np.random.Generator:
+        """The transform's own generator if it was given a seed, else the global one."""
         return self._rng if self._rng is not None else _random.generator()
 
     def train(self, mode: bool = True) -> Transform:
+        """Training mode (random transforms) or, with mode=False, eval mode (the identity)."""
         self.training = check.boolean(f"{type(self).__name__}.train", "mode", mode)
         return self
 
     def eval(self) -> Transform:
+        """Eval mode: the transform returns a copy of its input."""
         return self.train(False)
 
     def __call__(self, images: Any) -> Any:
@@ -91,6 +94,7 @@ class Transform:
         return _restore(self.apply(array), is_tensor, with_channels)
 
     def apply(self, images: np.ndarray) -> np.ndarray:
+        """Transform a contiguous (N, C, H, W) float batch; subclasses implement it."""
         raise NotImplementedError
 
 
@@ -100,9 +104,11 @@ class AffineTransform(Transform):
     fill: float
 
     def linear_maps(self, n: int) -> np.ndarray:
+        """(n, 2, 2) matrices mapping output to input positions, one per image."""
         raise NotImplementedError
 
     def apply(self, images: np.ndarray) -> np.ndarray:
+        """One bilinear warp of each image by its matrix."""
         return _warp(images, self.linear_maps(len(images)), self.fill)
 
 
@@ -133,6 +139,7 @@ class RandomRotation(AffineTransform):
         self.fill = _fill("RandomRotation", fill)
 
     def linear_maps(self, n: int) -> np.ndarray:
+        """Rotations by angles drawn from U(degrees)."""
         return _rotations(self.rng.uniform(*self.degrees, n))
 
 
@@ -158,6 +165,7 @@ class RandomScale(AffineTransform):
         self.scale, self.fill = _scale_range("RandomScale", scale), _fill("RandomScale", fill)
 
     def linear_maps(self, n: int) -> np.ndarray:
+        """Scalings by factors drawn from U(scale) (read from A / s)."""
         return np.eye(2) / self.rng.uniform(*self.scale, n)[:, None, None]
 
 
@@ -173,6 +181,7 @@ class RandomAffine(AffineTransform):
         self.fill = _fill("RandomAffine", fill)
 
     def linear_maps(self, n: int) -> np.ndarray:
+        """A rotation, then a scaling, per image, as one matrix."""
         maps = _rotations(self.rng.uniform(*self.degrees, n))
         if self.scale is not None:
             maps = maps / self.rng.uniform(*self.scale, n)[:, None, None]
@@ -191,6 +200,7 @@ class RandomFlip(Transform):
         self.p = check.number("RandomFlip", "p", p, 0.0, 1.0)
 
     def apply(self, images: np.ndarray) -> np.ndarray:
+        """Flip each image with probability p per enabled direction."""
         n = len(images)
         flip_h = (self.rng.random(n) < self.p) & self.horizontal
         flip_v = (self.rng.random(n) < self.p) & self.vertical
@@ -212,6 +222,7 @@ class RandomCrop(Transform):
         self.fill = _fill("RandomCrop", fill)
 
     def apply(self, images: np.ndarray) -> np.ndarray:
+        """Pad, then cut a random window per image."""
         n, channels, h, w = images.shape
         oh, ow = self.size
         room_y, room_x = h + 2 * self.padding - oh, w + 2 * self.padding - ow
@@ -240,12 +251,14 @@ class Compose(Transform):
         self.transforms = list(transforms)
 
     def train(self, mode: bool = True) -> Compose:
+        """Set the mode of the composition and of every transform in it."""
         super().train(mode)
         for t in self.transforms:
             t.train(mode)
         return self
 
     def apply(self, images: np.ndarray) -> np.ndarray:
+        """Apply the transforms in order, merging consecutive warps into one."""
         pending: list[AffineTransform] = []
         for t in [*self.transforms, None]:
             mergeable = isinstance(t, AffineTransform) and (

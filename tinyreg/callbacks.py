@@ -37,6 +37,7 @@ class History:
         self.interrupted = False
 
     def append(self, epoch: int, logs: dict[str, float]) -> None:
+        """Record the logs of `epoch` (0-based)."""
         self.epoch.append(epoch)
         for key, value in logs.items():
             self.history.setdefault(key, []).append(float(value))
@@ -45,6 +46,7 @@ class History:
         return self.history[key]
 
     def to_csv(self, path: str | os.PathLike) -> None:
+        """Write one row per epoch (epoch counted from 0, as the Python API) to a CSV file."""
         keys = list(self.history)
         with open(path, "w", newline="") as f:
             writer = csv.writer(f)
@@ -53,6 +55,7 @@ class History:
                 writer.writerow([epoch, *(self.history[k][row] for k in keys)])
 
     def to_json(self, path: str | os.PathLike) -> None:
+        """Write the history, best and stopped epochs and the interrupted flag as JSON."""
         with open(path, "w") as f:
             json.dump({"epoch": self.epoch, "history": self.history,
                        "stopped_epoch": self.stopped_epoch, "best_epoch": self.best_epoch,
@@ -62,13 +65,17 @@ class History:
 class Callback:
     """Base class: override the hooks you need."""
 
-    def on_train_begin(self, trainer: Trainer) -> None: ...
+    def on_train_begin(self, trainer: Trainer) -> None:
+        """Called once before the first epoch."""
 
-    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None: ...
+    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None:
+        """Called before each epoch (0-based index)."""
 
-    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None: ...
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        """Called after each epoch with its logs (loss, val_loss, ...)."""
 
-    def on_train_end(self, trainer: Trainer) -> None: ...
+    def on_train_end(self, trainer: Trainer) -> None:
+        """Called once after training, also after an error or Ctrl-C."""
 
 
 def resolve_mode(mode: str, monitor: str) -> str:
@@ -129,9 +136,11 @@ class EarlyStopping(Callback):
         return value > reference + self.min_delta
 
     def on_train_begin(self, trainer: Trainer) -> None:
+        """Reset the counters, so one callback can serve several fits."""
         self._reset()
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        """Apply Keras 3's rule to this epoch's monitored value."""
         current = logs.get(self.monitor)
         if current is None:
             warnings.warn(f"EarlyStopping: {self.monitor!r} is not in the logs "
@@ -154,6 +163,7 @@ class EarlyStopping(Callback):
             trainer.stop_training = True
 
     def on_train_end(self, trainer: Trainer) -> None:
+        """Restore the best weights (if asked) and report the epochs in the history."""
         if self.restore_best_weights and self.best_weights is not None:
             trainer.model.load_state_dict(self.best_weights)
             if self.verbose:
@@ -184,6 +194,7 @@ class ModelCheckpoint(Callback):
         self.min_delta = abs(check.finite(owner, "min_delta", min_delta))
 
     def on_train_begin(self, trainer: Trainer) -> None:
+        """Check that the file can be written, before training starts."""
         check_writable("ModelCheckpoint", self.path.format(epoch=1))
         self.best = math.inf if self.mode == "min" else -math.inf
 
@@ -193,6 +204,7 @@ class ModelCheckpoint(Callback):
         return value > self.best + self.min_delta
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        """Save the model if it improved (or always without save_best_only)."""
         current = logs.get(self.monitor)
         if self.save_best_only:
             if current is None or not self._improves(current):

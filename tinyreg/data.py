@@ -136,6 +136,7 @@ class DataLoader:
 
     @property
     def last_batch_size(self) -> int:
+        """The size of the last batch of an epoch."""
         rest = len(self.X) % self.batch_size
         return self.batch_size if rest == 0 or self.drop_last else rest
 

@@ -20,22 +20,27 @@ _REDUCTIONS = ("mean", "sum")
 
 
 def relu(x: Tensor) -> Tensor:
+    """max(x, 0); see `Tensor.relu`."""
     return x.relu()
 
 
 def tanh(x: Tensor) -> Tensor:
+    """tanh(x); see `Tensor.tanh`."""
     return x.tanh()
 
 
 def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + exp(-x)), without overflow; see `Tensor.sigmoid`."""
     return x.sigmoid()
 
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis`; see `Tensor.softmax`."""
     return x.softmax(axis)
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """x - logsumexp(x) along `axis`; see `Tensor.log_softmax`."""
     return x.log_softmax(axis)
 
 

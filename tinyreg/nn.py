@@ -40,6 +40,7 @@ class Module:
         self.training = True
 
     def forward(self, *args: Any) -> Tensor:
+        """The layer's computation; subclasses implement it (`module(x)` calls it)."""
         raise NotImplementedError
 
     def __call__(self, *args: Any) -> Tensor:
@@ -47,19 +48,23 @@ class Module:
 
     # ----------------------------------------------------------------- traversal
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for each direct sub-module, in attribute order."""
         for name, value in vars(self).items():
             if isinstance(value, Module):
                 yield name, value
 
     def children(self) -> list[Module]:
+        """The direct sub-modules."""
         return [child for _, child in self.named_children()]
 
     def modules(self) -> Iterator[Module]:
+        """This module and every module below it, depth first."""
         yield self
         for child in self.children():
             yield from child.modules()
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) for every parameter, e.g. ("0.weight", ...)."""
         for name, value in vars(self).items():
             if isinstance(value, Parameter):
                 yield prefix + name, value
@@ -67,9 +72,11 @@ class Module:
             yield from child.named_parameters(f"{prefix}{name}.")
 
     def parameters(self) -> list[Parameter]:
+        """Every parameter, in the order of `named_parameters` (what an optimizer takes)."""
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        """(dotted name, array) for every buffer (e.g. BatchNorm's running statistics)."""
         for name in self._buffer_names:
             if getattr(self, name, None) is not None:
                 yield prefix + name, getattr(self, name)
@@ -78,14 +85,17 @@ class Module:
 
     # ----------------------------------------------------------------- modes and dtype
     def train(self, mode: bool = True) -> Module:
+        """Set training mode (dropout active, batch statistics) on this module and all below it."""
         for module in self.modules():
             module.training = mode
         return self
 
     def eval(self) -> Module:
+        """Set evaluation mode (dropout off, running statistics); `train(False)`."""
         return self.train(False)
 
     def zero_grad(self) -> None:
+        """Set every parameter's gradient to None."""
         for p in self.parameters():
             p.grad = None
 
@@ -167,6 +177,7 @@ class Module:
         return f"{type(self).__name__}({inner})"
 
     def extra_repr(self) -> str:
+        """The layer's settings shown in its repr (empty by default)."""
         return ""
 
 
@@ -181,6 +192,7 @@ class Sequential(Module):
         self.layers = list(layers)
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """("0", first layer), ("1", second layer), ...: PyTorch's state-dict keys."""
         return ((str(i), layer) for i, layer in enumerate(self.layers))
 
     def __getitem__(self, index: int) -> Module:
@@ -190,6 +202,7 @@ class Sequential(Module):
         return len(self.layers)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Apply the layers in order."""
         for layer in self.layers:
             x = layer(x)
         return x
@@ -219,6 +232,7 @@ class Dense(Module):
         self.bias = Parameter(np.zeros(out_features, dtype=np.float32)) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
+        """x @ weight + bias for x of shape (N, in_features)."""
         shape = np.shape(check.unwrap(x))
         if len(shape) != 2 or shape[1] != self.in_features:
             raise ValueError(f"{self!r}: expected input (N, {self.in_features}), got shape "
@@ -226,26 +240,39 @@ class Dense(Module):
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
+        """ "in, out, bias=..."."""
         return f"{self.in_features}, {self.out_features}, bias={self.bias is not None}"
 
 
 class ReLU(Module):
+    """max(x, 0) elementwise."""
+
     def forward(self, x: Tensor) -> Tensor:
+        """max(x, 0)."""
         return x.relu()
 
 
 class Tanh(Module):
+    """tanh(x) elementwise."""
+
     def forward(self, x: Tensor) -> Tensor:
+        """tanh(x)."""
         return x.tanh()
 
 
 class Sigmoid(Module):
+    """1 / (1 + exp(-x)) elementwise."""
+
     def forward(self, x: Tensor) -> Tensor:
+        """1 / (1 + exp(-x))."""
         return x.sigmoid()
 
 
 class Identity(Module):
+    """Returns its input unchanged (a placeholder layer)."""
+
     def forward(self, x: Tensor) -> Tensor:
+        """x unchanged."""
         return x
 
 
@@ -253,6 +280,7 @@ class Flatten(Module):
     """(N, d1, d2, ...) -> (N, d1 * d2 * ...)."""
 
     def forward(self, x: Tensor) -> Tensor:
+        """x reshaped to (N, -1)."""
         return x.reshape(x.shape[0], -1)
 
 
@@ -266,9 +294,11 @@ class Dropout(Module):
         self.p = check.number("Dropout", "p", p, 0.0, 1.0)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Dropout in training mode, the identity in eval mode."""
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
+        """ "p=..."."""
         return f"p={self.p}"
 
 
@@ -303,6 +333,7 @@ class BatchNorm1d(Module):
         self.running_var = np.ones(num_features, np.float32) if track_running_stats else None
 
     def forward(self, x: Tensor) -> Tensor:
+        """Normalize (N, C) input with batch statistics (training) or running ones (eval)."""
         if x.ndim != 2 or x.shape[1] != self.num_features:
             raise ValueError(
                 f"BatchNorm1d({self.num_features}): expected input (N, {self.num_features}), "
@@ -313,4 +344,5 @@ class BatchNorm1d(Module):
                             use_batch, self.momentum, self.eps)  # fmt: skip
 
     def extra_repr(self) -> str:
+        """ "C, eps=..., momentum=..."."""
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

@@ -24,6 +24,7 @@ def manual_seed(seed: int) -> None:
 
 
 def generator() -> np.random.Generator:
+    """The NumPy Generator that `manual_seed` seeds (weight init, shuffling, `randn`)."""
     return _generator
 
 

@@ -53,6 +53,7 @@ class no_grad:
 
 
 def is_grad_enabled() -> bool:
+    """Whether ops record the graph now (False inside `no_grad`)."""
     return _grad_enabled
 
 
@@ -151,18 +152,22 @@ class Tensor:
     # ----------------------------------------------------------------- properties
     @property
     def shape(self) -> tuple:
+        """The shape of `data` (a tuple)."""
         return self.data.shape
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of `data`."""
         return self.data.dtype
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return self.data.ndim
 
     @property
     def size(self) -> int:
+        """The number of elements."""
         return self.data.size
 
     @property
@@ -185,15 +190,19 @@ class Tensor:
         return f"tensor({np.array2string(self.data, precision=4)}{grad})"
 
     def numpy(self) -> np.ndarray:
+        """The array itself (not a copy; a CuPy array for a "cuda" tensor)."""
         return self.data
 
     def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
         return self.data.item()
 
     def detach(self) -> Tensor:
+        """A new leaf holding the same array, cut from the graph (no grad)."""
         return Tensor(self.data)
 
     def astype(self, dtype: Any) -> Tensor:
+        """A copy in `dtype`; the gradient is cast back to this tensor's dtype."""
         source = self
         return op("astype", self.data.astype(dtype), (self,), lambda g: (g.astype(source.dtype),))
 
@@ -429,14 +438,17 @@ class Tensor:
 
     # ----------------------------------------------------------------- elementwise
     def exp(self) -> Tensor:
+        """exp(x); the gradient is exp(x)."""
         out = np.exp(self.data)
         return op("exp", out, (self,), lambda g: (g * out,))
 
     def log(self) -> Tensor:
+        """log(x) (natural); the gradient is 1 / x."""
         a = self.data
         return op("log", np.log(a), (self,), lambda g: (g / a,))
 
     def sqrt(self) -> Tensor:
+        """sqrt(x); the gradient is 1 / (2 sqrt(x))."""
         out = np.sqrt(self.data)
         return op("sqrt", out, (self,), lambda g: (g / (2 * out),))
 
@@ -451,6 +463,7 @@ class Tensor:
         return op("relu", np.maximum(self.data, 0), (self,), lambda g: (g * positive,))
 
     def tanh(self) -> Tensor:
+        """tanh(x); the gradient is 1 - tanh(x)^2."""
         out = np.tanh(self.data)
         return op("tanh", out, (self,), lambda g: (g * (1 - out * out),))
 
@@ -645,6 +658,8 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing `axis` (np.concatenate, torch.cat); the gradient is split
+    back into the pieces."""
     tensors = [as_tensor(t) for t in tensors]
     out = np.concatenate([t.data for t in tensors], axis=axis)
     splits = np.cumsum([t.shape[axis] for t in tensors])[:-1]
@@ -652,6 +667,8 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 
 
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join same-shape tensors along a new `axis` (np.stack, torch.stack); each input's gradient
+    is its slice."""
     tensors = [as_tensor(t) for t in tensors]
     out = np.stack([t.data for t in tensors], axis=axis)
     count = len(tensors)

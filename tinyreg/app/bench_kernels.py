@@ -203,6 +203,7 @@ def run_warp(backends: list[str], count: int = 4096, repeats: int = 5) -> list[d
 
 
 def format_warp_rows(rows: list[dict]) -> str:
+    """The warp benchmark as a Markdown table."""
     lines = ["| warp (rotation+scale) | batch | backend | images/s | x NumPy ref | x scipy loop |",
              "|---|---:|---|---:|---:|---:|"]  # fmt: skip
     for r in rows:
@@ -228,6 +229,7 @@ def cold_start_seconds() -> float:
 
 
 def format_rows(rows: list[dict]) -> str:
+    """The kernel benchmark as a Markdown table."""
     lines = [
         "| kernel | size | backend | median ms | GB/s | x NumPy ref | of np.copyto BW "
         "| of parallel copy BW | first call s |",
@@ -243,6 +245,7 @@ def format_rows(rows: list[dict]) -> str:
 
 
 def main_kernels(size: int, backend: str, json_path: str | None) -> int:
+    """`tinyreg bench`: measure and print the kernel table (and write JSON if asked)."""
     backends = ["cpu", "cuda"] if backend == "all" else [backend]
     if "cuda" in backends:
         try:

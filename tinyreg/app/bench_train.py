@@ -147,6 +147,7 @@ def _in_subprocess(framework: str, workload: str, steps: int, device: str) -> di
 
 
 def torch_available() -> bool:
+    """Whether PyTorch can be imported here."""
     try:
         import torch  # noqa: F401
     except ImportError:
@@ -155,6 +156,7 @@ def torch_available() -> bool:
 
 
 def main_train(steps: int = 50, json_path: str | None = None, device: str = "cpu") -> int:
+    """`tinyreg bench train`: time the S and L steps of tinyreg and PyTorch and print them."""
     have_torch = torch_available()
     rows = []
     for workload, (sizes, batch) in WORKLOADS.items():

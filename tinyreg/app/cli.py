@@ -44,6 +44,7 @@ def _at_least(low: int):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of the `tinyreg` command and its subcommands."""
     parser = _Parser(prog="tinyreg", description="tinyreg: learn regularization by running it.")
     parser.add_argument("--version", action="version", version=f"tinyreg {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -123,6 +124,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line with `argv` (default sys.argv[1:]); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

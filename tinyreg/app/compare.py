@@ -69,6 +69,7 @@ class Dataset:
 
 
 def load_dataset(name: str, seed: int, train_size: int | None) -> Dataset:
+    """The data set of a compare run: split with `seed`, optionally only `limit` training rows."""
     if name == "digits":
         X, y = data.load_digits()
         (Xtr, ytr), val, test = data.train_val_test_split(X, y, val=0.2, test=0.2, seed=seed)
@@ -90,6 +91,7 @@ def load_dataset(name: str, seed: int, train_size: int | None) -> Dataset:
 
 
 def build_model(run: Run, inputs: int, classes: int, hidden: int) -> nn.Module:
+    """The MLP every run trains (with dropout and batch norm where the run asks)."""
     layers: list[nn.Module] = [nn.Flatten()]
     width = inputs
     for _ in range(2):
@@ -125,6 +127,7 @@ class Result:
 
 def train_run(run: Run, dataset: Dataset, epochs: int, seed: int, hidden: int, lr: float,
               device: str = "cpu") -> Result:  # fmt: skip
+    """Train one run on the data set and measure it on the test set."""
     manual_seed(seed)
     X, y = dataset.train
     inputs = int(np.prod(X.shape[1:]))
@@ -155,6 +158,7 @@ def train_run(run: Run, dataset: Dataset, epochs: int, seed: int, hidden: int, l
 
 
 def format_table(results: list[Result]) -> str:
+    """The results as a Markdown table."""
     lines = ["| run | test acc | train-val gap | zero weights | mean abs(w) | epochs | best epoch "
              "| seconds |", "|---|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
     for r in results:
@@ -166,6 +170,7 @@ def format_table(results: list[Result]) -> str:
 
 def write_report(results: list[Result], dataset: Dataset, out: Path, seed: int,
                  epochs: int) -> None:  # fmt: skip
+    """Write report.md and its figures into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     by_name = {r.run.name: r for r in results}
     figures = []
