@@ -78,6 +78,15 @@ class Callback:
         """Called once after training, also after an error or Ctrl-C."""
 
 
+def improves(value: float, reference: float, mode: str, min_delta: float = 0.0) -> bool:
+    """Keras's rule, shared by EarlyStopping and ModelCheckpoint: in "min" mode value improves on
+    reference when value < reference - min_delta; in "max" mode when value > reference +
+    min_delta."""
+    if mode == "min":
+        return value < reference - min_delta
+    return value > reference + min_delta
+
+
 def resolve_mode(mode: str, monitor: str) -> str:
     """ "min" or "max" for `monitor`: `mode` itself, or guessed from the name for "auto"."""
     check.choice("mode", "mode", mode, ("auto", "min", "max"))
@@ -130,11 +139,6 @@ class EarlyStopping(Callback):
         self.best = math.inf if self.mode == "min" else -math.inf
         self.best_weights: dict[str, np.ndarray] | None = None
 
-    def _improves(self, value: float, reference: float) -> bool:
-        if self.mode == "min":
-            return value < reference - self.min_delta
-        return value > reference + self.min_delta
-
     def on_train_begin(self, trainer: Trainer) -> None:
         """Reset the counters, so one callback can serve several fits."""
         self._reset()
@@ -151,11 +155,11 @@ class EarlyStopping(Callback):
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights, self.best_epoch = trainer.model.state_dict(), epoch
         self.wait += 1
-        if self._improves(current, self.best):
+        if improves(current, self.best, self.mode, self.min_delta):
             self.best, self.best_epoch = current, epoch
             if self.restore_best_weights:
                 self.best_weights = trainer.model.state_dict()
-            if self.baseline is None or self._improves(current, self.baseline):
+            if self.baseline is None or improves(current, self.baseline, self.mode, self.min_delta):
                 self.wait = 0
             return
         if self.wait >= self.patience and epoch > 0:
@@ -198,16 +202,11 @@ class ModelCheckpoint(Callback):
         check_writable("ModelCheckpoint", self.path.format(epoch=1))
         self.best = math.inf if self.mode == "min" else -math.inf
 
-    def _improves(self, value: float) -> bool:
-        if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
-
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         """Save the model if it improved (or always without save_best_only)."""
         current = logs.get(self.monitor)
         if self.save_best_only:
-            if current is None or not self._improves(current):
+            if current is None or not improves(current, self.best, self.mode, self.min_delta):
                 return
             self.best = current
         save(trainer.model, self.path.format(epoch=epoch + 1))

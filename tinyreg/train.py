@@ -19,7 +19,14 @@ import numpy as np
 
 from . import functional as F
 from . import validate as check
-from .callbacks import Callback, EarlyStopping, History, ModelCheckpoint, resolve_mode
+from .callbacks import (
+    Callback,
+    EarlyStopping,
+    History,
+    ModelCheckpoint,
+    improves,
+    resolve_mode,
+)
 from .data import DataLoader
 from .device import check_device, to_device
 from .nn import BatchNorm1d, Module
@@ -164,8 +171,7 @@ class Trainer:
         value = logs.get(self._monitor)
         if value is None or not math.isfinite(value):
             return
-        better = value > self._best if self._mode == "max" else value < self._best
-        if better or self.best_epoch is None:
+        if self.best_epoch is None or improves(value, self._best, self._mode):
             self._best, self.best_epoch = value, epoch
             self.best_weights = self.model.state_dict()
 
