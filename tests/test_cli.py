@@ -2,7 +2,6 @@
 
 import importlib.util
 import json
-import re
 
 import pytest
 
@@ -25,24 +24,37 @@ def table_without_seconds(text):
 
 
 def test_compare_quick_writes_report_and_repeats(tmp_path, capsys):
-    args = ["compare", "--quick", "--runs", "none,l1_prox,dropout,augmentation,all"]
-    assert cli.main([*args, "--out", str(tmp_path / "a")]) == 0
+    args = ["compare", "--quick", "--seeds", "2", "--runs", "none,l1,l1_prox,dropout,all"]
+    assert cli.main([*args, "--out", str(tmp_path / "a"), "--jobs", "2"]) == 0
     first = capsys.readouterr().out
-    assert cli.main([*args, "--out", str(tmp_path / "b")]) == 0
+    assert cli.main([*args, "--out", str(tmp_path / "b"), "--jobs", "1"]) == 0
     second = capsys.readouterr().out
-    assert table_without_seconds(first) == table_without_seconds(second)  # same seed, same table
+    # same seeds, same table, whether the runs went to worker processes or not
+    assert table_without_seconds(first) == table_without_seconds(second)
     assert len(table_without_seconds(first)) == 1 + 5  # the header and one row per run
-    report = (tmp_path / "a" / "report.md").read_text()
-    for png in ("curves_none.png", "weight_histograms.png", "sparsity.png", "augmentation.png"):
-        assert png in report and (tmp_path / "a" / png).stat().st_size > 1000
-    prox_row = next(line for line in first.splitlines() if line.startswith("| l1_prox"))
-    zeros = float(re.split(r"\s*\|\s*", prox_row)[4].rstrip("%"))
-    assert zeros > 0  # the proximal step gives exact zeros
+    out = tmp_path / "a"
+    report = (out / "report.md").read_text()
+    for png in ("curves.png", "differences.png", "weight_histograms.png", "sparsity.png",
+                "augmentation.png"):  # fmt: skip
+        assert png in report and (out / png).stat().st_size > 1000
+    assert "## What held on this data" in report and "Proximal L1 gives exact zeros" in report
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 5 and "<table>" in page and 'src="' in page
+    results = json.loads((out / "results.json").read_text())
+    assert results["seeds"] == [0, 1] and len(results["results"]) == 5 * 2
+    subgradient = [r for r in results["results"] if r["run"] == "l1"]
+    assert all(r["exact_zeros"] == 0 < r["small_weights"] for r in subgradient)
+    assert all(r["best_epoch"] >= 1 for r in results["results"])  # epochs counted from 1
 
 
-def test_compare_on_moons_and_bad_arguments(tmp_path, capsys):
-    assert cli.main(["compare", "--quick", "--dataset", "moons", "--runs", "none,l2",
+def test_compare_on_moons_says_what_it_applied(tmp_path, capsys):
+    assert cli.main(["compare", "--quick", "--dataset", "moons", "--runs", "l2,augmentation,all",
                      "--out", str(tmp_path)]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "augmentation skipped (it needs images)" in out
+    report = (tmp_path / "report.md").read_text()
+    assert "**all**: L2(0.001) penalty (subgradient) + dropout p=0.2" in report
+    assert "rotation" not in report  # no augmentation claimed on data without images
     assert cli.main(["compare", "--runs", "nonsense", "--out", str(tmp_path)]) == 2
     assert "unknown runs ['nonsense']" in capsys.readouterr().err
 

@@ -9,7 +9,7 @@ import pytest
 MODULES = [
     *(f"tinyreg.{m}" for m in ("tensor", "functional", "device", "random", "gradcheck", "validate",
                                "nn", "reg", "optim", "data", "augment", "callbacks", "train",
-                               "plots", "serialization")),
+                               "plots", "serialization", "stats")),
     *(f"tinyreg.app.{m}" for m in ("cli", "compare", "bench_kernels", "bench_train", "timing")),
     *(f"tinyreg.kernels.{m}" for m in ("penalty", "optim", "dropout", "batchnorm", "warp", "rng")),
     "tinyreg.kernels",

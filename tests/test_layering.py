@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE = {"tensor", "functional", "device", "random", "gradcheck", "validate"}
 LIBRARY = {"nn", "reg", "optim", "data", "augment", "callbacks", "train", "plots",
-           "serialization"}  # fmt: skip
+           "serialization", "stats"}  # fmt: skip
 
 
 def tier(module: str) -> str:

@@ -56,7 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--runs", help="comma-separated subset, e.g. none,l1,l2 (default: all)")
     compare.add_argument("--epochs", type=_at_least(1), default=150,
                          help="most epochs per run (150)")  # fmt: skip
-    compare.add_argument("--seed", type=_at_least(0), default=0)
+    compare.add_argument("--seed", type=_at_least(0), default=0, help="first seed (0)")
+    compare.add_argument(
+        "--seeds",
+        type=_at_least(1),
+        default=5,
+        help="seeds per technique (5); split, init and dropout follow the seed",
+    )
+    compare.add_argument(
+        "--jobs", type=_at_least(1), default=None, help="worker processes (default: the CPU count)"
+    )
+    compare.add_argument("--open", action="store_true", help="open report.html when done")
     compare.add_argument("--out", default="report", help="folder for report.md and plots")
     compare.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     compare.add_argument("--quick", action="store_true", help="a few seconds, for tests")
@@ -109,8 +119,8 @@ def _check_args(args: argparse.Namespace) -> None:
 def _compare(args: argparse.Namespace) -> int:
     from . import compare
 
-    return compare.main(args.dataset, args.runs, args.epochs, args.seed, args.out, args.device,
-                        args.quick)  # fmt: skip
+    return compare.main(args.dataset, args.runs, args.epochs, args.seed, args.seeds, args.out,
+                        args.device, args.quick, args.jobs, args.open)  # fmt: skip
 
 
 def _bench(args: argparse.Namespace) -> int:

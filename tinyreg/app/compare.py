@@ -1,27 +1,38 @@
-"""`tinyreg compare`: one network, trained once per regularization technique, side by side.
+"""`tinyreg compare`: one network, trained once per regularization technique and per seed.
 
-The default run trains an MLP on a few hundred of the bundled digits (with all 1,347 training
-images digits is too easy for regularization to matter; with 300 the unregularized net overfits
-visibly) and reports, per technique: test accuracy, the train-minus-validation accuracy gap, the
-fraction of exactly-zero weights, the mean |w|, the epochs run and the best epoch, and the time.
-It writes report/report.md with the same table and PNG plots.
+Every technique runs over several seeds (the data split, the initial weights, the dropout masks and
+the augmentation all follow the seed). Per technique the report gives the mean and 95% interval
+over seeds of test accuracy, test loss, train-minus-validation gap and best epoch, and the paired
+difference against "none" over the same seeds, marked where its interval excludes 0. Claims the
+README makes are checked against these numbers in the report's "What held on this data" section.
+
+Runs go to worker processes (joblib, one thread each) after the Numba cache is warmed once here.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import time
+import webbrowser
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .. import augment as A
 from .. import data, nn, optim, plots, reg
-from ..callbacks import EarlyStopping, History
+from ..callbacks import EarlyStopping
 from ..random import manual_seed
+from ..stats import Interval, mean_interval, paired_interval
 from ..train import Trainer
+
+L1_LAMBDA = 3e-4  # shared by the subgradient and the proximal L1 runs: the same L1
+L2_LAMBDA = 1e-3
+SMALL = 1e-3  # "small weight" threshold reported beside exact zeros
 
 
 @dataclass(frozen=True)
@@ -29,7 +40,6 @@ class Run:
     """One technique: which pieces of regularization the shared recipe switches on."""
 
     name: str
-    description: str
     penalty: Callable[[], reg.Penalty] | None = None
     prox: Callable[[], reg.Penalty] | None = None
     dropout: float = 0.0
@@ -37,28 +47,56 @@ class Run:
     early_stopping: bool = False
     augment: bool = False
 
+    def describe(self, images: bool) -> str:
+        """What this run applies on data with (or without) images, in words."""
+        parts = []
+        if self.penalty is not None:
+            parts.append(f"{self.penalty()!r} penalty (subgradient)")
+        if self.prox is not None:
+            parts.append(f"{self.prox()!r} as a proximal step")
+        if self.dropout:
+            parts.append(f"dropout p={self.dropout} after each hidden layer")
+        if self.batch_norm:
+            parts.append("BatchNorm1d after each hidden Dense")
+        if self.early_stopping:
+            parts.append("early stopping (patience 15, best weights restored)")
+        if self.augment and images:
+            parts.append("random rotation +-10 deg and scaling 0.95-1.05 per image")
+        return " + ".join(parts) or "no regularization"
+
 
 RUNS = [
-    Run("none", "no regularization"),
-    Run("l1", "L1 penalty 1e-4 (subgradient)", penalty=lambda: reg.L1(1e-4)),
-    Run("l2", "L2 penalty 1e-3", penalty=lambda: reg.L2(1e-3)),
-    Run("elastic_net", "elastic net l1=1e-4, l2=1e-3",
-        penalty=lambda: reg.ElasticNet(1e-4, 1e-3)),
-    Run("l1_prox", "L1 1e-3 as a proximal step (exact zeros)", prox=lambda: reg.L1(1e-3)),
-    Run("dropout", "dropout p=0.3 after each hidden layer", dropout=0.3),
-    Run("batch_norm", "BatchNorm1d after each hidden Dense", batch_norm=True),
-    Run("early_stopping", "early stopping, patience 15, best weights restored",
-        early_stopping=True),
-    Run("augmentation", "random rotation +-10 deg and scaling 0.95-1.05 per image",
-        augment=True),
-    Run("all", "L2 1e-3 + dropout 0.2 + batch norm + early stopping + augmentation",
-        penalty=lambda: reg.L2(1e-3), dropout=0.2, batch_norm=True, early_stopping=True,
-        augment=True),
+    Run("none"),
+    Run("l1", penalty=lambda: reg.L1(L1_LAMBDA)),
+    Run("l2", penalty=lambda: reg.L2(L2_LAMBDA)),
+    Run("elastic_net", penalty=lambda: reg.ElasticNet(L1_LAMBDA, L2_LAMBDA)),
+    Run("l1_prox", prox=lambda: reg.L1(L1_LAMBDA)),
+    Run("dropout", dropout=0.3),
+    Run("batch_norm", batch_norm=True),
+    Run("early_stopping", early_stopping=True),
+    Run("augmentation", augment=True),
+    Run("all", penalty=lambda: reg.L2(L2_LAMBDA), dropout=0.2, batch_norm=True,
+        early_stopping=True, augment=True),
 ]  # fmt: skip
+RUNS_BY_NAME = {r.name: r for r in RUNS}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The shared recipe: data, network and optimizer of every run."""
+
+    dataset: str = "digits"
+    train_size: int | None = None  # None: the data set's default
+    hidden: int = 256
+    epochs: int = 150
+    lr: float = 0.05
+    batch_size: int = 32
 
 
 @dataclass
 class Dataset:
+    """A split data set and what a report says about it."""
+
     name: str
     train: tuple[np.ndarray, np.ndarray]
     val: tuple[np.ndarray, np.ndarray]
@@ -69,7 +107,8 @@ class Dataset:
 
 
 def load_dataset(name: str, seed: int, train_size: int | None) -> Dataset:
-    """The data set of a compare run: split with `seed`, optionally only `limit` training rows."""
+    """The data set of a compare run, split with `seed`; `train_size` training rows (None: the
+    data set's default)."""
     if name == "digits":
         X, y = data.load_digits()
         (Xtr, ytr), val, test = data.train_val_test_split(X, y, val=0.2, test=0.2, seed=seed)
@@ -81,7 +120,7 @@ def load_dataset(name: str, seed: int, train_size: int | None) -> Dataset:
     makers = {"moons": lambda: data.make_moons(600, noise=0.3, seed=seed),
               "spirals": lambda: data.make_spirals(900, noise=0.25, seed=seed)}  # fmt: skip
     if name not in makers:
-        raise ValueError(f"--dataset must be one of digits, moons, spirals; got {name!r}")
+        raise ValueError(f"compare: dataset must be one of digits, moons, spirals; got {name!r}")
     X, y = makers[name]()
     train, val, test = data.train_val_test_split(X, y, val=0.25, test=0.25, seed=seed)
     if train_size:
@@ -91,7 +130,8 @@ def load_dataset(name: str, seed: int, train_size: int | None) -> Dataset:
 
 
 def build_model(run: Run, inputs: int, classes: int, hidden: int) -> nn.Module:
-    """The MLP every run trains (with dropout and batch norm where the run asks)."""
+    """The MLP every run trains: two hidden layers of `hidden` ReLU units (with dropout and batch
+    norm where the run asks)."""
     layers: list[nn.Module] = [nn.Flatten()]
     width = inputs
     for _ in range(2):
@@ -111,93 +151,283 @@ def augmentation() -> A.Transform:
     return A.RandomAffine(10, scale=(0.95, 1.05))
 
 
-@dataclass
-class Result:
-    run: Run
-    history: History
-    model: nn.Module
-    test_accuracy: float
-    gap: float
-    zero_fraction: float
-    mean_abs_weight: float
-    epochs_run: int
-    best_epoch: int
-    seconds: float
-
-
-def train_run(run: Run, dataset: Dataset, epochs: int, seed: int, hidden: int, lr: float,
-              device: str = "cpu") -> Result:  # fmt: skip
-    """Train one run on the data set and measure it on the test set."""
+def train_one(run_name: str, seed: int, setting: Setting, device: str = "cpu",
+              keep_weights: bool = False) -> dict[str, Any]:  # fmt: skip
+    """Train run `run_name` with `seed` and measure it: a JSON-ready dict (plus the penalized
+    weights as an array under "weights" when `keep_weights`). Epochs in it count from 1."""
+    run = RUNS_BY_NAME[run_name]
+    dataset = load_dataset(setting.dataset, seed, setting.train_size)
     manual_seed(seed)
     X, y = dataset.train
-    inputs = int(np.prod(X.shape[1:]))
-    model = build_model(run, inputs, dataset.classes, hidden).to(device)
-    prox = run.prox() if run.prox else None
-    opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9, prox=prox)
+    model = build_model(run, int(np.prod(X.shape[1:])), dataset.classes, setting.hidden)
+    model.to(device)
+    opt = optim.SGD(model.parameters(), lr=setting.lr, momentum=0.9,
+                    prox=run.prox() if run.prox else None)  # fmt: skip
     callbacks = (
         [EarlyStopping(patience=15, restore_best_weights=True)] if run.early_stopping else []
     )
-    use_augment = run.augment and dataset.images
     trainer = Trainer(model, "cross_entropy", opt, penalty=run.penalty() if run.penalty else None,
-                      augment=augmentation() if use_augment else None,
+                      augment=augmentation() if run.augment and dataset.images else None,
                       callbacks=callbacks, device=device)  # fmt: skip
     start = time.perf_counter()
-    history = trainer.fit(X, y, val=dataset.val, epochs=epochs, batch_size=32, seed=seed,
-                          verbose=0)  # fmt: skip
+    history = trainer.fit(X, y, val=dataset.val, epochs=setting.epochs,
+                          batch_size=setting.batch_size, seed=seed, verbose=0)  # fmt: skip
     seconds = time.perf_counter() - start
-    train_accuracy, val_accuracy, test_accuracy = (
-        trainer.evaluate(*split)["accuracy"] for split in (dataset.train, dataset.val, dataset.test)
-    )
-    model.to("cpu")  # statistics and plots read the weights on the host
+    train, val, test = (trainer.evaluate(*split) for split in (dataset.train, dataset.val,
+                                                                 dataset.test))  # fmt: skip
+    model.to("cpu")
     weights = reg.penalized(model)
-    best = history.best_epoch if run.early_stopping else int(np.argmin(history["val_loss"]))
-    return Result(run, history, model, test_accuracy, train_accuracy - val_accuracy,
-                  reg.sparsity(weights),
-                  float(np.mean(np.abs(np.concatenate([w.data.ravel() for w in weights])))),
-                  len(history.epoch), best, seconds)  # fmt: skip
+    flat = np.concatenate([w.data.ravel() for w in weights])
+    result = {
+        "run": run_name, "seed": seed, "test_accuracy": test["accuracy"], "test_loss": test["loss"],
+        "gap": train["accuracy"] - val["accuracy"],
+        "best_epoch": int(np.argmin(history["val_loss"])) + 1, "epochs_run": len(history.epoch),
+        "exact_zeros": reg.sparsity(weights), "small_weights": reg.sparsity(weights, SMALL),
+        "mean_abs_weight": float(np.abs(flat).mean()), "seconds": seconds,
+        "curves": {k: history[k] for k in ("val_loss", "val_accuracy", "loss", "sparsity")},
+    }  # fmt: skip
+    if keep_weights:
+        result["weights"] = flat
+    return result
 
 
-def format_table(results: list[Result]) -> str:
-    """The results as a Markdown table."""
-    lines = ["| run | test acc | train-val gap | zero weights | mean abs(w) | epochs | best epoch "
-             "| seconds |", "|---|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
-    for r in results:
-        lines.append(f"| {r.run.name} | {r.test_accuracy:.3f} | {r.gap:+.3f} | "
-                     f"{r.zero_fraction:.1%} | {r.mean_abs_weight:.4f} | {r.epochs_run} | "
-                     f"{r.best_epoch} | {r.seconds:.1f} |")  # fmt: skip
+# --------------------------------------------------------------------------- summaries
+METRICS = ("test_accuracy", "test_loss", "gap", "best_epoch", "epochs_run", "exact_zeros",
+           "small_weights", "mean_abs_weight", "seconds")  # fmt: skip
+
+
+@dataclass
+class Summary:
+    """One technique over all seeds: every metric's interval, and paired differences vs none."""
+
+    name: str
+    description: str
+    per_seed: list[dict[str, Any]]
+    intervals: dict[str, Interval] = field(default_factory=dict)
+    versus_none: dict[str, Interval] = field(default_factory=dict)
+
+
+def summarize(results: list[dict[str, Any]], images: bool) -> list[Summary]:
+    """Intervals per technique, in RUNS order, and paired differences against "none" (same
+    seeds, sorted by seed)."""
+    by_run: dict[str, list[dict[str, Any]]] = {}
+    for r in sorted(results, key=lambda r: r["seed"]):
+        by_run.setdefault(r["run"], []).append(r)
+    none = by_run.get("none")
+    summaries = []
+    for run in RUNS:
+        if run.name not in by_run:
+            continue
+        rows = by_run[run.name]
+        s = Summary(run.name, run.describe(images), rows)
+        s.intervals = {m: mean_interval([r[m] for r in rows]) for m in METRICS}
+        if none is not None and run.name != "none":
+            s.versus_none = {m: paired_interval([r[m] for r in rows], [r[m] for r in none])
+                             for m in ("test_accuracy", "test_loss", "gap", "mean_abs_weight",
+                                       "epochs_run")}  # fmt: skip
+        summaries.append(s)
+    return summaries
+
+
+def _diff(s: Summary, metric: str) -> str:
+    if metric not in s.versus_none:
+        return "-"
+    d = s.versus_none[metric]
+    return d.format(3, sign=True) + (" *" if d.excludes_zero else "")
+
+
+def format_table(summaries: list[Summary]) -> str:
+    """The Markdown table: means with [95% intervals] over seeds; * marks a paired difference
+    against none whose interval excludes 0."""
+    lines = ["| run | test acc | vs none | test loss | vs none | train-val gap | best epoch "
+             f"| exact zeros | abs(w) < {SMALL:g} | mean abs(w) | s/run |",
+             "|---|---|---|---|---|---|---|---:|---:|---:|---:|"]  # fmt: skip
+    for s in summaries:
+        i = s.intervals
+        lines.append(
+            f"| {s.name} | {i['test_accuracy'].format()} | {_diff(s, 'test_accuracy')} | "
+            f"{i['test_loss'].format()} | {_diff(s, 'test_loss')} | {i['gap'].format(3, True)} | "
+            f"{i['best_epoch'].format(0)} | {i['exact_zeros'].mean:.1%} | "
+            f"{i['small_weights'].mean:.1%} | {i['mean_abs_weight'].mean:.4f} | "
+            f"{i['seconds'].mean:.1f} |"
+        )
     return "\n".join(lines)
 
 
-def write_report(results: list[Result], dataset: Dataset, out: Path, seed: int,
-                 epochs: int) -> None:  # fmt: skip
-    """Write report.md and its figures into `out`."""
+def findings(summaries: list[Summary], epochs: int) -> list[str]:
+    """The claims a teaching tool makes, each checked against these numbers: held, did not hold,
+    or not resolved (the interval includes 0)."""
+    by = {s.name: s for s in summaries}
+    out = []
+
+    def verdict(d: Interval, better_if_positive: bool = True) -> str:
+        if not d.excludes_zero:
+            return "not resolved (the interval includes 0)"
+        return "held" if (d.mean > 0) == better_if_positive else "the opposite held"
+
+    if "l1" in by and "l1_prox" in by:
+        sub, prox = by["l1"].intervals, by["l1_prox"].intervals
+        held = (
+            "held"
+            if prox["exact_zeros"].mean > 0 and sub["exact_zeros"].mean == 0
+            else ("did not hold")
+        )
+        out.append(
+            f"Proximal L1 gives exact zeros, the subgradient of the same L1 ({L1_LAMBDA:g}) does "
+            f"not: {held} (exact zeros {prox['exact_zeros'].mean:.1%} vs "
+            f"{sub['exact_zeros'].mean:.1%}; below {SMALL:g}: {prox['small_weights'].mean:.1%} "
+            f"vs {sub['small_weights'].mean:.1%})."
+        )
+    for name in ("l1", "l2", "elastic_net"):
+        if name in by and by[name].versus_none:
+            d = by[name].versus_none["mean_abs_weight"]
+            out.append(f"{name} shrinks the weights (mean |w| vs none {d.format(4, True)}): "
+                       f"{verdict(d, better_if_positive=False)}.")  # fmt: skip
+    for s in summaries:
+        if s.versus_none:
+            d = s.versus_none["test_accuracy"]
+            out.append(f"{s.name} raises test accuracy over none ({d.format(3, True)}): "
+                       f"{verdict(d)}.")  # fmt: skip
+    for s in summaries:
+        if s.versus_none:
+            d = s.versus_none["gap"]
+            out.append(f"{s.name} narrows the train-val gap ({d.format(3, True)}): "
+                       f"{verdict(d, better_if_positive=False)}.")  # fmt: skip
+    if "early_stopping" in by and by["early_stopping"].versus_none:
+        d = by["early_stopping"].versus_none["epochs_run"]
+        out.append(f"Early stopping ends before the {epochs} epochs ({d.format(1, True)} epochs "
+                   f"vs none): {verdict(d, better_if_positive=False)}.")  # fmt: skip
+    return out
+
+
+# --------------------------------------------------------------------------- report
+def write_report(summaries: list[Summary], weights: dict[str, np.ndarray], note: str,
+                 images_sample: np.ndarray | None, setting: Setting, seeds: list[int],
+                 out: Path) -> list[str]:  # fmt: skip
+    """Write report.md, report.html (images embedded), results.json and the figures into `out`;
+    returns the figure file names."""
     out.mkdir(parents=True, exist_ok=True)
-    by_name = {r.run.name: r for r in results}
-    figures = []
-    for r in results:
-        path = out / f"curves_{r.run.name}.png"
-        plots.learning_curves(r.history, title=f"{r.run.name}: {r.run.description}", path=path)
-        figures.append(path.name)
-    histogram_runs = {n: by_name[n].model for n in ("none", "l1", "l2", "l1_prox") if n in by_name}
-    if histogram_runs:
-        plots.weight_histograms(histogram_runs, path=out / "weight_histograms.png")
-        figures.append("weight_histograms.png")
-    plots.sparsity_curves({r.run.name: r.history for r in results}, path=out / "sparsity.png")
-    figures.append("sparsity.png")
-    if dataset.images:
-        batch = dataset.train[0][:8]
-        plots.augmentation_grid(batch, augmentation()(batch), path=out / "augmentation.png")
-        figures.append("augmentation.png")
-    lines = [f"# tinyreg compare ({dataset.name}, seed {seed}, up to {epochs} epochs)", "",
-             dataset.note + ".", "", "Model: MLP with two hidden layers, ReLU, SGD momentum 0.9, "
-             "batch 32. Each run switches on one technique:", ""]  # fmt: skip
-    lines += [f"- **{r.run.name}**: {r.run.description}" for r in results]
-    lines += ["", format_table(results), "",
+    curves = {s.name: [r["curves"] for r in s.per_seed] for s in summaries}
+    figures = {
+        "curves.png": plots.curves_over_seeds(curves, path=out / "curves.png"),
+        "differences.png": plots.forest(
+            {s.name: s.versus_none["test_accuracy"] for s in summaries if s.versus_none},
+            "test accuracy minus none (95% interval over seeds)", path=out / "differences.png"),
+        "weight_histograms.png": plots.weight_histograms(
+            {n: weights[n] for n in ("none", "l1", "l1_prox", "l2") if n in weights},
+            path=out / "weight_histograms.png"),
+        "sparsity.png": plots.sparsity_curves(
+            {s.name: [r["curves"]["sparsity"] for r in s.per_seed] for s in summaries},
+            path=out / "sparsity.png"),
+    }  # fmt: skip
+    if images_sample is not None:
+        figures["augmentation.png"] = plots.augmentation_grid(
+            images_sample, augmentation()(images_sample), path=out / "augmentation.png"
+        )
+    names = list(figures)
+    header = [f"# tinyreg compare: {setting.dataset}, {len(seeds)} seeds", "", note + ".", "",
+              f"Model: MLP, two hidden layers of {setting.hidden} ReLU units; SGD lr "
+              f"{setting.lr}, momentum 0.9, batch {setting.batch_size}, up to {setting.epochs} "
+              f"epochs; seeds {seeds[0]}-{seeds[-1]} (each seed draws the split, the initial "
+              "weights, the dropout masks and the augmentation). Each run switches on:",
+              ""]  # fmt: skip
+    runs = [f"- **{s.name}**: {s.description}" for s in summaries]
+    legend = ["", "Means over seeds with [95% intervals] (Student t). *vs none*: the paired "
+              "difference against none over the same seeds; * marks an interval that excludes 0. "
               "train-val gap: training minus validation accuracy of the final (or restored) "
-              "model, both in eval mode. zero weights: fraction of Dense weights exactly 0. "
-              "best epoch: lowest validation loss.", ""]  # fmt: skip
-    lines += [f"![{name}]({name})" for name in figures]
-    (out / "report.md").write_text("\n".join(lines) + "\n")
+              "model in eval mode. best epoch: lowest validation loss, counted from 1. exact "
+              f"zeros and abs(w) < {SMALL:g}: fractions of the Dense weights.", ""]  # fmt: skip
+    claims = findings(summaries, setting.epochs)
+    held = ["## What held on this data", "", *(f"- {f}" for f in claims), ""]
+    body = [*header, *runs, *legend, format_table(summaries), "", *held]
+    (out / "report.md").write_text("\n".join([*body, *(f"![{n}]({n})" for n in names)]) + "\n")
+    (out / "report.html").write_text(_html("\n".join(body), names, out))
+    per_seed = [{k: v for k, v in r.items() if k != "weights"} for s in summaries
+                for r in s.per_seed]  # fmt: skip
+    (out / "results.json").write_text(
+        json.dumps({"setting": vars(setting), "seeds": seeds, "results": per_seed}, indent=1)
+    )
+    return names
+
+
+def _html(markdown: str, figures: list[str], out: Path) -> str:
+    """A self-contained page: the report's text and table, and the figures embedded as base64."""
+    import html
+
+    rows, body = [], []
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            if set(line) <= set("|-: "):
+                continue
+            cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
+            tag = "th" if not rows else "td"
+            rows.append("<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>")
+            continue
+        if rows:
+            body.append("<table>" + "".join(rows) + "</table>")
+            rows = []
+        text = html.escape(line).replace("**", "")
+        if line.startswith("# "):
+            body.append(f"<h1>{text[2:]}</h1>")
+        elif line.startswith("## "):
+            body.append(f"<h2>{text[3:]}</h2>")
+        elif line.startswith("- "):
+            body.append(f"<li>{text[2:]}</li>")
+        elif line:
+            body.append(f"<p>{text}</p>")
+    if rows:
+        body.append("<table>" + "".join(rows) + "</table>")
+    for name in figures:
+        encoded = base64.b64encode((out / name).read_bytes()).decode()
+        body.append(f'<p><img alt="{name}" src="data:image/png;base64,{encoded}"></p>')
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
+             "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
+             "padding:3px 6px;text-align:right}img{max-width:100%}")  # fmt: skip
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>tinyreg compare</title>"
+            f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")  # fmt: skip
+
+
+# --------------------------------------------------------------------------- running
+def _task(run_name: str, seed: int, setting: Setting, keep_weights: bool) -> dict[str, Any]:
+    """One (run, seed) in a worker process, on one thread so that workers share the cores."""
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    numba.set_num_threads(1)
+    with threadpool_limits(1):
+        return train_one(run_name, seed, setting, keep_weights=keep_weights)
+
+
+def _warm_up(setting: Setting) -> None:
+    """Compile (or load from Numba's cache) every kernel a run uses, once, before the workers
+    start, so they do not all compile at the same time."""
+    tiny = Setting(setting.dataset, 64, 8, 1, setting.lr, setting.batch_size)
+    for name in ("all", "l1_prox", "elastic_net"):
+        train_one(name, 0, tiny)
+
+
+def run_all(chosen: list[str], seeds: list[int], setting: Setting, jobs: int,
+            device: str = "cpu", progress: bool = True) -> list[dict[str, Any]]:  # fmt: skip
+    """Every (run, seed) result; in `jobs` worker processes on the CPU (one bar over all runs)."""
+    from tqdm.auto import tqdm
+
+    tasks = [(name, seed, seed == seeds[0]) for name in chosen for seed in seeds]
+    bar = tqdm(total=len(tasks), desc="tinyreg compare", unit="run", disable=not progress)
+    results = []
+    if jobs == 1 or device != "cpu":
+        for name, seed, keep in tasks:
+            results.append(train_one(name, seed, setting, device, keep))
+            bar.update(1)
+    else:
+        from joblib import Parallel, delayed
+
+        _warm_up(setting)
+        parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
+        for result in parallel(delayed(_task)(n, s, setting, k) for n, s, k in tasks):
+            results.append(result)
+            bar.update(1)
+    bar.close()
+    return results
 
 
 def main(
@@ -205,32 +435,44 @@ def main(
     chosen: list[str] | None = None,
     epochs: int = 150,
     seed: int = 0,
+    seeds: int = 5,
     out: str | os.PathLike = "report",
     device: str = "cpu",
     quick: bool = False,
+    jobs: int | None = None,
+    open_report: bool = False,
 ) -> int:
-    """Train every chosen run (names from RUNS, all by default), print the table, write the
-    report; returns the exit code. The command line checks the arguments (cli.py)."""
-    known = {r.name: r for r in RUNS}
-    chosen = list(known) if chosen is None else chosen
-    if quick:
-        epochs = min(epochs, 3)
-    dataset = load_dataset(dataset_name, seed, 120 if quick else None)
-    hidden = 32 if quick else 256
-    print(f"tinyreg compare: {dataset.note}; up to {epochs} epochs per run")
-    results = []
-    for i, name in enumerate(chosen, 1):
-        run = known[name]
-        if run.augment and not dataset.images and run.name == "augmentation":
-            print(f"[{i}/{len(chosen)}] {name}: skipped (augmentation needs images)")
-            continue
-        result = train_run(run, dataset, epochs, seed, hidden, lr=0.05, device=device)
-        results.append(result)
-        print(f"[{i}/{len(chosen)}] {name:<15} test acc {result.test_accuracy:.3f}  "
-              f"gap {result.gap:+.3f}  zeros {result.zero_fraction:.1%}  "
-              f"({result.seconds:.1f} s)", flush=True)  # fmt: skip
+    """Train every chosen run (names from RUNS, all by default) over `seeds` seeds starting at
+    `seed`, print the table and the findings, write the report; returns the exit code. The
+    command line checks the arguments (cli.py)."""
+    chosen = [r.name for r in RUNS] if chosen is None else chosen
+    if "none" not in chosen:
+        chosen = ["none", *chosen]  # the reference every difference is taken against
+    images = dataset_name == "digits"
+    if not images and "augmentation" in chosen:
+        chosen.remove("augmentation")
+        print("tinyreg compare: augmentation skipped (it needs images)")
+    setting = Setting(dataset_name, 120 if quick else None, 32 if quick else 256,
+                      min(epochs, 3) if quick else epochs)  # fmt: skip
+    seed_list = list(range(seed, seed + (min(seeds, 2) if quick else seeds)))
+    jobs = jobs or os.cpu_count() or 1
+    first = load_dataset(dataset_name, seed_list[0], setting.train_size)
+    print(f"tinyreg compare: {first.note}; {len(chosen)} runs x {len(seed_list)} seeds, up to "
+          f"{setting.epochs} epochs each, {jobs} process{'es' if jobs > 1 else ''}")  # fmt: skip
+    start = time.perf_counter()
+    results = run_all(chosen, seed_list, setting, jobs, device)
+    summaries = summarize(results, images)
+    weights = {r["run"]: r["weights"] for r in results if "weights" in r}
+    sample = first.train[0][:8] if images else None
+    out = Path(out)
+    write_report(summaries, weights, first.note, sample, setting, seed_list, out)
     print()
-    print(format_table(results))
-    write_report(results, dataset, Path(out), seed, epochs)
-    print(f"\nreport written to {Path(out) / 'report.md'}")
+    print(format_table(summaries))
+    print("\nWhat held on this data:")
+    for line in findings(summaries, setting.epochs):
+        print(f"- {line}")
+    print(f"\n{len(results)} runs in {time.perf_counter() - start:.1f} s; report written to "
+          f"{out / 'report.md'} and {out / 'report.html'}")  # fmt: skip
+    if open_report:
+        webbrowser.open((out / "report.html").resolve().as_uri())
     return 0
