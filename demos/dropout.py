@@ -1,8 +1,11 @@
 """Dropout makes an over-parameterized net generalize better from few, noisy points.
 
-A 2-256-256-2 MLP fits 60 noisy two-moons points perfectly and draws a wiggly boundary around the
-noise. The same net with dropout (p = 0.5 after each hidden layer) cannot rely on any single unit,
-so its boundary is smoother and its validation accuracy higher (averaged over data draws).
+A 2-256-256-2 MLP is trained on 60 noisy two-moons points, with and without dropout (p = 0.5 after
+each hidden layer), for several data draws. The finding is the validation accuracy (mean of the
+last 20 epochs) with and without dropout, averaged over the draws, and the paired difference with
+its 95% interval. The plot shows, for the first draw, both nets' decision regions with the 60
+training points: without dropout the boundary bends around single noisy points; with dropout it
+is smoother.
 """
 
 import matplotlib.pyplot as plt
@@ -11,46 +14,65 @@ from common import finding, parse, save
 
 import tinyreg as tr
 from tinyreg import data, nn, optim
+from tinyreg.stats import paired_interval
 from tinyreg.train import Trainer
 
 
-def run(p, train, val, epochs, hidden=256):
-    tr.manual_seed(0)
+def run(p, train, val, epochs, seed, hidden=256):
+    tr.manual_seed(seed)
     layers = [nn.Dense(2, hidden), nn.ReLU()] + ([nn.Dropout(p)] if p else [])
     layers += [nn.Dense(hidden, hidden), nn.ReLU()] + ([nn.Dropout(p)] if p else [])
     model = nn.Sequential(*layers, nn.Dense(hidden, 2))
     trainer = Trainer(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.05, momentum=0.9))
-    return trainer.fit(*train, val=val, epochs=epochs, batch_size=16, seed=0, verbose=0)
+    history = trainer.fit(*train, val=val, epochs=epochs, batch_size=16, seed=seed, verbose=0)
+    return trainer, history
+
+
+def regions(ax, trainer, points, labels, title):
+    """Shade the predicted class over the plane and draw the training points on top."""
+    xs, ys = np.meshgrid(np.linspace(-2.0, 3.0, 200), np.linspace(-1.6, 2.1, 160))
+    grid = np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float32)
+    probability = trainer.predict(grid)
+    probability = np.exp(probability - probability.max(axis=1, keepdims=True))
+    probability = (probability[:, 1] / probability.sum(axis=1)).reshape(xs.shape)
+    ax.contourf(xs, ys, probability, levels=[0, 0.5, 1], colors=["#f4c7c3", "#c6dbef"])
+    ax.contour(xs, ys, probability, levels=[0.5], colors="black", linewidths=1)
+    ax.scatter(*points.T, c=np.where(labels == 1, "tab:blue", "tab:red"), s=14, edgecolor="k",
+               linewidths=0.4)  # fmt: skip
+    ax.set_title(title, fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
 
 
 def main():
     args = parse(__doc__)
-    seeds = [args.seed, args.seed + 1] if args.quick else [args.seed + k for k in range(4)]
-    epochs, last = 300, slice(-20, None)  # average the last 20 epochs: one epoch is noisy
+    seeds = [args.seed, args.seed + 1] if args.quick else [args.seed + k for k in range(5)]
+    epochs, last = (150 if args.quick else 300), slice(-20, None)
     accuracy = {0.0: [], 0.5: []}
-    histories = {}
+    first = {}
     for seed in seeds:
         X, y = data.make_moons(1000, noise=0.35, seed=seed)
         (Xtr, ytr), val, _ = data.train_val_test_split(X, y, val=0.4, test=0.1, seed=seed)
+        train = (Xtr[:60], ytr[:60])
         for p in accuracy:
-            history = run(p, (Xtr[:60], ytr[:60]), val, epochs)
-            accuracy[p].append(np.mean(history["val_accuracy"][last]))
-            histories.setdefault(p, history)
+            trainer, history = run(p, train, val, epochs, seed)
+            accuracy[p].append(float(np.mean(history["val_accuracy"][last])))
+            first.setdefault(p, (trainer, train))
     without, with_dropout = np.mean(accuracy[0.0]), np.mean(accuracy[0.5])
+    difference = paired_interval(accuracy[0.5], accuracy[0.0])
     finding(
-        f"validation accuracy after {epochs} epochs on 60 training points (mean of "
-        f"{len(seeds)} data draws): {without:.3f} without dropout, {with_dropout:.3f} with p=0.5",
+        f"validation accuracy on 60 training points, mean of {len(seeds)} data draws: "
+        f"{without:.3f} without dropout, {with_dropout:.3f} with p=0.5 (difference "
+        f"{difference.format(3, sign=True)}, 95% interval over draws)",
         val_acc_without=without,
         val_acc_with=with_dropout,
+        seeds=len(seeds),
     )
-    fig, ax = plt.subplots(figsize=(6, 3.4))
-    for p, color in ((0.0, "tab:red"), (0.5, "tab:blue")):
-        name = "no dropout" if p == 0 else "dropout 0.5"
-        ax.plot(histories[p]["accuracy"], color=color, ls="--", lw=0.8, label=f"{name}: train")
-        ax.plot(histories[p]["val_accuracy"], color=color, label=f"{name}: validation")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("accuracy")
-    ax.legend(fontsize=7)
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
+    for ax, p in zip(axes, (0.0, 0.5), strict=True):
+        trainer, (points, labels) = first[p]
+        name = "no dropout" if p == 0 else "dropout p = 0.5"
+        regions(ax, trainer, points, labels, f"{name}: val acc {accuracy[p][0]:.3f}")
     save(fig, args, "dropout.png")
 
 

@@ -36,8 +36,10 @@ CLAIMS = {
     "weight_decay": lambda f: (
         f["sgd_wd_vs_l2"] < 1e-12 and f["adam_wd_vs_l2"] < 1e-12 and f["adamw_vs_adam_l2"] > 1e-3
     ),
-    "dropout": lambda f: f["val_acc_with"] > f["val_acc_without"],
-    "batchnorm": lambda f: f["acc_with_bn"] > 0.8 and f["acc_without_bn"] < f["acc_with_bn"],
+    "dropout": lambda f: f["val_acc_with"] > f["val_acc_without"] and f["seeds"] >= 2,
+    "batchnorm": lambda f: (
+        f["acc_with_bn"] > 0.8 and f["diverged_with_bn"] == 0 and f["diverged_without_bn"] >= 1
+    ),
     "early_stopping": lambda f: (
         f["stop_p0"] < f["stop_p5"] < f["stop_p20"]
         and f["restored_loss"] == pytest.approx(f["best_loss"], rel=1e-5)

@@ -239,7 +239,9 @@ class Trainer:
                     callback.on_epoch_begin(self, epoch)
                 bar = tqdm(total=len(loader), desc=f"epoch {epoch + 1}/{epochs}",
                            disable=not show_bar)  # fmt: skip
-                logs = self._train_epoch(loader, bar, epoch, skip_single)
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    # a diverging run is reported once, by the NaN guard, not by NumPy warnings
+                    logs = self._train_epoch(loader, bar, epoch, skip_single)
                 if val is not None:
                     logs.update({f"val_{k}": v for k, v in self.evaluate(*val).items()})
                 shown = ("loss", "accuracy", "val_loss", "val_accuracy")
