@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from . import batchnorm, dropout, optim, penalty, warp
+from . import batchnorm, conv, dropout, optim, penalty, pool, warp
 
 VERSIONS = ("reference", "cpu", "cuda")
 
@@ -35,6 +35,12 @@ _BACKENDS = {
         affine_warp=warp.affine_warp_reference,
         flip=warp.flip_reference,
         crop=warp.crop_reference,
+        im2col=conv.im2col_reference,
+        col2im=conv.col2im_reference,
+        max_pool_forward=pool.max_pool_forward_reference,
+        max_pool_backward=pool.max_pool_backward_reference,
+        avg_pool_forward=pool.avg_pool_forward_reference,
+        avg_pool_backward=pool.avg_pool_backward_reference,
     ),
     "cpu": SimpleNamespace(
         penalty_value=penalty.penalty_value_cpu,
@@ -49,6 +55,12 @@ _BACKENDS = {
         affine_warp=warp.affine_warp_cpu,
         flip=warp.flip_cpu,
         crop=warp.crop_cpu,
+        im2col=conv.im2col_cpu,
+        col2im=conv.col2im_cpu,
+        max_pool_forward=pool.max_pool_forward_cpu,
+        max_pool_backward=pool.max_pool_backward_cpu,
+        avg_pool_forward=pool.avg_pool_forward_cpu,
+        avg_pool_backward=pool.avg_pool_backward_cpu,
     ),
     "cuda": SimpleNamespace(
         penalty_value=penalty.penalty_value_cuda,
@@ -63,6 +75,12 @@ _BACKENDS = {
         affine_warp=warp.affine_warp_cuda,
         flip=warp.flip_cuda,
         crop=warp.crop_cuda,
+        im2col=conv.im2col_cuda,
+        col2im=conv.col2im_cuda,
+        max_pool_forward=pool.max_pool_forward_cuda,
+        max_pool_backward=pool.max_pool_backward_cuda,
+        avg_pool_forward=pool.avg_pool_forward_cuda,
+        avg_pool_backward=pool.avg_pool_backward_cuda,
     ),
 }
 

@@ -227,7 +227,9 @@ def batch_norm(
     momentum: float = 0.1,
     eps: float = 1e-5,
 ) -> Tensor:
-    """Batch normalization of (N, C) input over its rows (PyTorch's BatchNorm1d semantics).
+    """Batch normalization of (N, C) input over its rows (PyTorch's BatchNorm1d semantics), or of
+    (N, C, H, W) input per channel over (N, H, W) (BatchNorm2d: the same kernel on the input seen
+    as (N * H * W, C)).
 
     training: xhat = (x - mean_B) / sqrt(var_B + eps) with the biased batch variance, and
         running = (1 - momentum) * running + momentum * batch with the *unbiased* variance;
@@ -237,8 +239,13 @@ def batch_norm(
     """
     x = as_tensor(x)
     a = x.data
+    if a.ndim == 4:
+        n, c, h, w = a.shape
+        rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)
+        y = batch_norm(rows, running_mean, running_var, weight, bias, training, momentum, eps)
+        return y.reshape(n, h, w, c).permute(0, 3, 1, 2)
     if a.ndim != 2:
-        raise ValueError(f"batch_norm: input must be (N, C), got shape {a.shape}")
+        raise ValueError(f"batch_norm: input must be (N, C) or (N, C, H, W), got shape {a.shape}")
     n, c = a.shape
     if not training:  # a few plain ops: autograd gives the gradient of the affine map
         invstd = (1.0 / np.sqrt(running_var.astype(np.float64) + eps)).astype(a.dtype)
@@ -271,6 +278,170 @@ def batch_norm(
 
     parents = (x, weight if weight is not None else x, bias if bias is not None else x)
     return op("batch_norm", y, parents, backward)
+
+
+# --------------------------------------------------------------------------- images
+def _pair(owner: str, name: str, value: Any, low: int) -> tuple[int, int]:
+    """An int or a pair of ints, each >= low, as a pair."""
+    pair = check.pair(owner, name, value, kind="int")
+    if min(pair) < low:
+        raise check.fail(owner, name, f"an int >= {low} or a pair of them", value)
+    return pair
+
+
+def _images(owner: str, x: Tensor) -> Tensor:
+    x = as_tensor(x)
+    if x.ndim != 4:
+        raise ValueError(f"{owner}: input must be (N, C, H, W), got shape {x.shape}")
+    return x
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1) -> Tensor:  # fmt: skip
+    """2-D cross-correlation, PyTorch's conv2d: x (N, C, H, W), weight (O, C, kh, kw), output
+    (N, O, OH, OW) with OH = (H + 2 * padding - dilation * (kh - 1) - 1) // stride + 1.
+
+        out[n, o, oy, ox] = bias[o] + sum_{c,i,j} weight[o, c, i, j]
+                            * x[n, c, oy * stride - padding + i * dilation, ox * ... + j * dilation]
+
+    stride, padding, dilation: an int or a pair; padding="same" (stride 1) pads so OH = H,
+    splitting an odd total as PyTorch does (the extra row at the bottom). Computed as im2col
+    (kernels/conv.py) and one matrix product; the backward is two matrix products and col2im.
+    """
+    owner = "conv2d"
+    x = _images(owner, x)
+    a, w = contiguous(x.data), weight.data
+    if w.ndim != 4 or w.shape[1] != a.shape[1]:
+        raise ValueError(f"{owner}: weight {w.shape} does not fit input {a.shape} (expected "
+                         f"(out_channels, {a.shape[1]}, kh, kw))")  # fmt: skip
+    n, c, h, wd = a.shape
+    o, _, kh, kw = w.shape
+    sh, sw = _pair(owner, "stride", stride, 1)
+    dh, dw = _pair(owner, "dilation", dilation, 1)
+    if isinstance(padding, str):
+        check.choice(owner, "padding", padding, ("same", "valid"))
+        if padding == "same" and (sh, sw) != (1, 1):
+            raise ValueError(f"{owner}: padding='same' needs stride 1, got stride {(sh, sw)}")
+        total_h, total_w = (dh * (kh - 1), dw * (kw - 1)) if padding == "same" else (0, 0)
+        top, left = total_h // 2, total_w // 2
+    else:
+        top, left = _pair(owner, "padding", padding, 0)
+        total_h, total_w = 2 * top, 2 * left
+    oh = (h + total_h - dh * (kh - 1) - 1) // sh + 1
+    ow = (wd + total_w - dw * (kw - 1) - 1) // sw + 1
+    if oh < 1 or ow < 1:
+        raise ValueError(f"{owner}: the kernel ({kh}, {kw}) with dilation {(dh, dw)} does not fit "
+                         f"the padded input ({h + total_h}, {wd + total_w})")  # fmt: skip
+    xp = array_module(a)
+    geometry = (kh, kw, sh, sw, top, left, dh, dw, oh, ow)
+    cols = xp.empty((n * oh * ow, c * kh * kw), a.dtype)
+    k = kernels_for(a)
+    k.im2col(a, cols, *geometry)
+    w2 = w.reshape(o, -1)
+    out2 = cols @ w2.T
+    if bias is not None:
+        out2 += bias.data
+    out = xp.ascontiguousarray(out2.reshape(n, oh, ow, o).transpose(0, 3, 1, 2))
+
+    def backward(g):
+        g2 = xp.ascontiguousarray(g.transpose(0, 2, 3, 1)).reshape(-1, o)
+        gw = (g2.T @ cols).reshape(w.shape) if weight.requires_grad else None
+        gb = g2.sum(axis=0) if bias is not None and bias.requires_grad else None
+        gx = None
+        if x.requires_grad:
+            gx = xp.empty_like(a)
+            k.col2im(g2 @ w2, gx, *geometry)
+        return gx, gw, gb
+
+    return op("conv2d", out, (x, weight, bias if bias is not None else x), backward)
+
+
+def _pool_geometry(owner: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any
+                   ) -> tuple[int, ...]:  # fmt: skip
+    """(kh, kw, sh, sw, top, left, oh, ow) of a pooling, with PyTorch's checks."""
+    kh, kw = _pair(owner, "kernel_size", kernel_size, 1)
+    sh, sw = (kh, kw) if stride is None else _pair(owner, "stride", stride, 1)
+    top, left = _pair(owner, "padding", padding, 0)
+    if 2 * top > kh or 2 * left > kw:
+        raise ValueError(f"{owner}: padding {(top, left)} must be at most half the kernel size "
+                         f"{(kh, kw)}")  # fmt: skip
+    h, w = x.shape[2:]
+    oh, ow = (h + 2 * top - kh) // sh + 1, (w + 2 * left - kw) // sw + 1
+    if oh < 1 or ow < 1:
+        raise ValueError(f"{owner}: kernel {(kh, kw)} does not fit the padded input "
+                         f"{(h + 2 * top, w + 2 * left)}")  # fmt: skip
+    return kh, kw, sh, sw, top, left, oh, ow
+
+
+def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Maximum over each window (PyTorch's max_pool2d, ceil_mode=False); stride defaults to the
+    kernel size; padding never wins (it is -inf). The gradient goes to the first maximal element
+    of each window (row-major), as in PyTorch."""
+    x = _images("max_pool2d", x)
+    kh, kw, sh, sw, top, left, oh, ow = _pool_geometry("max_pool2d", x, kernel_size, stride,
+                                                       padding)  # fmt: skip
+    a = contiguous(x.data)
+    xp = array_module(a)
+    out = xp.empty((*a.shape[:2], oh, ow), a.dtype)
+    argmax = xp.empty(out.shape, np.int64)
+    k = kernels_for(a)
+    k.max_pool_forward(a, out, argmax, kh, kw, sh, sw, top, left)
+
+    def backward(g):
+        dx = xp.empty_like(a)
+        k.max_pool_backward(contiguous(g), argmax, dx, kh, kw, sh, sw, top, left)
+        return (dx,)
+
+    return op("max_pool2d", out, (x,), backward)
+
+
+def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Mean over each window, dividing by kh * kw also where the window covers padding (PyTorch's
+    avg_pool2d with count_include_pad=True, ceil_mode=False); stride defaults to the kernel size.
+    """
+    x = _images("avg_pool2d", x)
+    kh, kw, sh, sw, top, left, oh, ow = _pool_geometry("avg_pool2d", x, kernel_size, stride,
+                                                       padding)  # fmt: skip
+    a = contiguous(x.data)
+    xp = array_module(a)
+    out = xp.empty((*a.shape[:2], oh, ow), a.dtype)
+    k = kernels_for(a)
+    k.avg_pool_forward(a, out, kh, kw, sh, sw, top, left)
+
+    def backward(g):
+        dx = xp.empty_like(a)
+        k.avg_pool_backward(contiguous(g), dx, kh, kw, sh, sw, top, left)
+        return (dx,)
+
+    return op("avg_pool2d", out, (x,), backward)
+
+
+def adaptive_avg_pool2d(x: Tensor, output_size: Any = 1) -> Tensor:
+    """Global average pooling: (N, C, H, W) -> (N, C, 1, 1), the mean over each channel's H x W.
+    Only output_size=1 is implemented (PyTorch also takes other sizes)."""
+    x = _images("adaptive_avg_pool2d", x)
+    if _pair("adaptive_avg_pool2d", "output_size", output_size, 1) != (1, 1):
+        raise ValueError(f"adaptive_avg_pool2d: only output_size=1 is implemented, got "
+                         f"{output_size!r}")  # fmt: skip
+    return x.mean(dim=(2, 3), keepdim=True)
+
+
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Channel dropout (PyTorch's Dropout2d): y = x * m / (1 - p) with one m ~ Bernoulli(1 - p) per
+    (sample, channel), shared by all H x W positions. The mask comes from the same counter-based
+    generator as dropout. Identity when not training or p = 0."""
+    p = check.number("dropout2d", "p", p, 0.0, 1.0)
+    training = check.boolean("dropout2d", "training", training)
+    x = _images("dropout2d", x)
+    if not training or p == 0.0:
+        return x
+    n, c = x.shape[:2]
+    xp = array_module(x.data)
+    ones = xp.ones((n, c), x.dtype)
+    scale, mask = xp.empty_like(ones), xp.empty((n, c), np.uint8)
+    seed, stream = _random.next_stream()
+    kernels_for(ones).dropout_forward(ones, scale, mask, p, rng.stream_key(seed, stream))
+    return x * scale.reshape(n, c, 1, 1)
 
 
 LOSSES = {

@@ -277,11 +277,24 @@ class Identity(Module):
 
 
 class Flatten(Module):
-    """(N, d1, d2, ...) -> (N, d1 * d2 * ...)."""
+    """Flatten dimensions start_dim..end_dim into one (PyTorch's Flatten; by default
+    (N, d1, d2, ...) -> (N, d1 * d2 * ...))."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim = check.integer("Flatten", "start_dim", start_dim)
+        self.end_dim = check.integer("Flatten", "end_dim", end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        """x reshaped to (N, -1)."""
-        return x.reshape(x.shape[0], -1)
+        """x with dimensions start_dim..end_dim merged."""
+        ndim = max(x.ndim, 1)
+        start, end = self.start_dim % ndim, self.end_dim % ndim
+        if start > end:
+            raise ValueError(f"Flatten: start_dim {self.start_dim} comes after end_dim "
+                             f"{self.end_dim} for a {x.ndim}-d input")  # fmt: skip
+        shape = x.shape
+        merged = int(np.prod(shape[start : end + 1]))
+        return x.reshape(*shape[:start], merged, *shape[end + 1 :])
 
 
 class Dropout(Module):
@@ -339,6 +352,9 @@ class BatchNorm1d(Module):
                 f"BatchNorm1d({self.num_features}): expected input (N, {self.num_features}), "
                 f"got shape {x.shape}"
             )
+        return self._normalize(x)
+
+    def _normalize(self, x: Tensor) -> Tensor:
         use_batch = self.training or self.running_mean is None
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                             use_batch, self.momentum, self.eps)  # fmt: skip
@@ -346,3 +362,121 @@ class BatchNorm1d(Module):
     def extra_repr(self) -> str:
         """ "C, eps=..., momentum=..."."""
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class BatchNorm2d(BatchNorm1d):
+    """Batch normalization of (N, C, H, W) input per channel, statistics over (N, H, W):
+    PyTorch's BatchNorm2d (the same formulas and stable kernel as BatchNorm1d; the running
+    variance's unbiased factor uses N * H * W values)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Normalize (N, C, H, W) input per channel."""
+        if x.ndim != 4 or x.shape[1] != self.num_features:
+            raise ValueError(f"BatchNorm2d({self.num_features}): expected input (N, "
+                             f"{self.num_features}, H, W), got shape {x.shape}")  # fmt: skip
+        return self._normalize(x)
+
+
+def _pair(owner: str, name: str, value: Any, low: int) -> tuple[int, int]:
+    pair = check.pair(owner, name, value, kind="int")
+    if min(pair) < low:
+        raise check.fail(owner, name, f"an int >= {low} or a pair of them", value)
+    return pair
+
+
+class Conv2d(Module):
+    """2-D convolution, PyTorch's Conv2d: weight (out_channels, in_channels, kh, kw), bias
+    (out_channels,); see `functional.conv2d` for the formula. Initialized as PyTorch does:
+    weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels * kh * kw. The
+    weight is penalized by default (as Dense weights), the bias not."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, bias: bool = True):  # fmt: skip
+        super().__init__()
+        owner = "Conv2d"
+        self.in_channels = check.integer(owner, "in_channels", in_channels, low=1)
+        self.out_channels = check.integer(owner, "out_channels", out_channels, low=1)
+        self.kernel_size = _pair(owner, "kernel_size", kernel_size, 1)
+        self.stride = _pair(owner, "stride", stride, 1)
+        self.dilation = _pair(owner, "dilation", dilation, 1)
+        if isinstance(padding, str):
+            check.choice(owner, "padding", padding, ("same", "valid"))
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError(f"Conv2d: padding='same' needs stride 1, got {stride!r}")
+            self.padding: Any = padding
+        else:
+            self.padding = _pair(owner, "padding", padding, 0)
+        bias = check.boolean(owner, "bias", bias)
+        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        bound = 1.0 / math.sqrt(fan_in)
+        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        generator = _random.generator()
+        self.weight = Parameter(generator.uniform(-bound, bound, shape).astype(np.float32),
+                                regularize=True)  # fmt: skip
+        self.bias = (Parameter(generator.uniform(-bound, bound, out_channels).astype(np.float32))
+                     if bias else None)  # fmt: skip
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The convolution of (N, in_channels, H, W) input."""
+        shape = np.shape(check.unwrap(x))
+        if len(shape) != 4 or shape[1] != self.in_channels:
+            raise ValueError(f"{self!r}: expected input (N, {self.in_channels}, H, W), got shape "
+                             f"{shape}")  # fmt: skip
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self) -> str:
+        """ "in, out, kernel_size=..., stride=..., padding=..."."""
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}")  # fmt: skip
+
+
+class MaxPool2d(Module):
+    """Maximum over each kernel_size window, PyTorch's MaxPool2d (stride defaults to
+    kernel_size; padding is -inf; the gradient goes to each window's first maximum)."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0):
+        super().__init__()
+        self.kernel_size = _pair("MaxPool2d", "kernel_size", kernel_size, 1)
+        self.stride = self.kernel_size if stride is None else _pair("MaxPool2d", "stride",
+                                                                    stride, 1)  # fmt: skip
+        self.padding = _pair("MaxPool2d", "padding", padding, 0)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Window maxima of (N, C, H, W) input."""
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        """ "kernel_size=..., stride=..."."""
+        return f"kernel_size={self.kernel_size}, stride={self.stride}"
+
+
+class AvgPool2d(MaxPool2d):
+    """Mean over each kernel_size window, PyTorch's AvgPool2d (count_include_pad=True)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Window means of (N, C, H, W) input."""
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class AdaptiveAvgPool2d(Module):
+    """Global average pooling (N, C, H, W) -> (N, C, 1, 1); only output_size=1."""
+
+    def __init__(self, output_size: Any = 1):
+        super().__init__()
+        if _pair("AdaptiveAvgPool2d", "output_size", output_size, 1) != (1, 1):
+            raise ValueError(f"AdaptiveAvgPool2d: only output_size=1 is implemented, got "
+                             f"{output_size!r}")  # fmt: skip
+        self.output_size = 1
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The mean over H x W of each channel."""
+        return F.adaptive_avg_pool2d(x, 1)
+
+
+class Dropout2d(Dropout):
+    """Drop whole channels with probability p while training (PyTorch's Dropout2d): one mask value
+    per (sample, channel), survivors scaled by 1 / (1 - p); identity in eval mode."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Channel dropout of (N, C, H, W) input."""
+        return F.dropout2d(x, self.p, self.training)

@@ -1,0 +1,188 @@
+"""2-D convolution as im2col + one matrix product, and its gradients.
+
+x is (N, C, H, W), the weight (O, C, kh, kw), the output (N, O, OH, OW) with
+
+    OH = (H + top + bottom - dh * (kh - 1) - 1) // sh + 1          (and OW alike)
+
+`cols` is (N * OH * OW, C * kh * kw): row r = (n, oy, ox), column k = (c, i, j), and
+
+    cols[r, k] = x[n, c, oy * sh - top + i * dh, ox * sw - left + j * dw]     (0 outside x)
+
+so the forward is one matrix product, out2 = cols @ weight.reshape(O, K).T, and the backward two:
+dweight = g2.T @ cols and dcols = g2 @ weight2, with g2 the output gradient as (N*OH*OW, O). The
+products go to BLAS (cuBLAS through CuPy on a GPU); the kernels here are the two data movements:
+
+    im2col: x -> cols
+    col2im: dcols -> dx, dx[n, c, y, x] = sum of dcols[r, k] over the (r, k) that read it
+
+col2im gathers (each input pixel sums what read it) instead of scattering, so it needs no atomics
+and gives the same bits on any thread count and on the GPU.
+
+Three versions of the same math: `*_reference` (NumPy, any memory layout), `*_cpu` (Numba) and
+`*_cuda` (numba.cuda), which take C-contiguous arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import cuda, prange
+
+from ._cpu import cpu_inline, parallel_kernel
+from ._cuda import THREADS, cuda_inline, grid, read_only, stream_for
+from ._layout import c_contiguous
+
+
+# --------------------------------------------------------------------------- reference
+def _padded(x, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
+    """x with `top`/`left` zeros before and enough zeros after for every window."""
+    h, w = x.shape[2:]
+    bottom = max(0, (oh - 1) * sh + (kh - 1) * dh + 1 - top - h)
+    right = max(0, (ow - 1) * sw + (kw - 1) * dw + 1 - left - w)
+    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+
+
+def im2col_reference(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:
+    """cols[(n, oy, ox), (c, i, j)] = x[n, c, oy*sh - top + i*dh, ox*sw - left + j*dw]: the NumPy
+    reference (any memory layout)."""
+    n, c = x.shape[:2]
+    xp = _padded(x, kh, kw, sh, sw, top, left, dh, dw, oh, ow)
+    view = np.empty((n, oh, ow, c, kh, kw), x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            patch = xp[:, :, i * dh : i * dh + (oh - 1) * sh + 1 : sh,
+                       j * dw : j * dw + (ow - 1) * sw + 1 : sw]  # fmt: skip
+            view[..., i, j] = patch.transpose(0, 2, 3, 1)
+    cols[...] = view.reshape(cols.shape)
+
+
+def col2im_reference(dcols, dx, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:
+    """dx = the sum, over every place im2col copied a pixel to, of dcols there: the NumPy
+    reference (any memory layout)."""
+    n, c, h, w = dx.shape
+    dxp = np.zeros_like(_padded(dx, kh, kw, sh, sw, top, left, dh, dw, oh, ow))
+    view = dcols.reshape(n, oh, ow, c, kh, kw)
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + (oh - 1) * sh + 1, sh)
+            columns = slice(j * dw, j * dw + (ow - 1) * sw + 1, sw)
+            dxp[:, :, rows, columns] += view[..., i, j].transpose(0, 3, 1, 2)
+    dx[...] = dxp[:, :, top : top + h, left : left + w]
+
+
+# --------------------------------------------------------------------------- per element
+def _source(o, i, stride, offset, dilation, size):
+    """The input coordinate that output position o reads at kernel tap i, or -1 outside."""
+    y = o * stride - offset + i * dilation
+    return y if 0 <= y < size else -1
+
+
+def _gathered(dcols, n, c, y, x, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
+    """The sum of dcols over every (row, column) whose im2col entry read x[n, c, y, x]."""
+    total = 0.0  # accumulated in float64
+    for i in range(kh):
+        oy_scaled = y + top - i * dh
+        if oy_scaled < 0 or oy_scaled % sh != 0:
+            continue
+        oy = oy_scaled // sh
+        if oy >= oh:
+            continue
+        for j in range(kw):
+            ox_scaled = x + left - j * dw
+            if ox_scaled < 0 or ox_scaled % sw != 0:
+                continue
+            ox = ox_scaled // sw
+            if ox < ow:
+                total += dcols[(n * oh + oy) * ow + ox, (c * kh + i) * kw + j]
+    return total
+
+
+_source_cpu, _source_cuda = cpu_inline(_source), cuda_inline(_source)
+_gathered_cpu, _gathered_cuda = cpu_inline(_gathered), cuda_inline(_gathered)
+
+
+# --------------------------------------------------------------------------- cpu
+@parallel_kernel(min_size=1 << 18)
+def _im2col_cpu(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
+    n, c, h, w = x.shape
+    zero = x.dtype.type(0)
+    for r in prange(n * oh * ow):
+        b, rest = r // (oh * ow), r % (oh * ow)
+        oy, ox = rest // ow, rest % ow
+        for ch in range(c):
+            for i in range(kh):
+                y = _source_cpu(oy, i, sh, top, dh, h)
+                for j in range(kw):
+                    xx = _source_cpu(ox, j, sw, left, dw, w)
+                    k = (ch * kh + i) * kw + j
+                    cols[r, k] = x[b, ch, y, xx] if y >= 0 and xx >= 0 else zero
+
+
+@parallel_kernel(min_size=1 << 18)
+def _col2im_cpu(dx, dcols, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
+    n, c, h, w = dx.shape
+    for p in prange(n * c):
+        b, ch = p // c, p % c
+        for y in range(h):
+            for xx in range(w):
+                dx[b, ch, y, xx] = _gathered_cpu(dcols, b, ch, y, xx, kh, kw, sh, sw, top, left,
+                                                 dh, dw, oh, ow)  # fmt: skip
+
+
+def im2col_cpu(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:
+    """cols[(n, oy, ox), (c, i, j)] = x[n, c, oy*sh - top + i*dh, ox*sw - left + j*dw]: the Numba
+    CPU version (C-contiguous arrays)."""
+    _im2col_cpu(c_contiguous(x, "x"), c_contiguous(cols, "cols"), kh, kw, sh, sw, top, left,
+                dh, dw, oh, ow)  # fmt: skip
+
+
+def col2im_cpu(dcols, dx, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:
+    """dx = the sum, over every place im2col copied a pixel to, of dcols there: the Numba CPU
+    version (C-contiguous arrays)."""
+    _col2im_cpu(c_contiguous(dx, "dx"), c_contiguous(dcols, "dcols"), kh, kw, sh, sw, top, left,
+                dh, dw, oh, ow)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- cuda
+@cuda.jit
+def _im2col_cuda(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
+    n, c, h, w = x.shape
+    columns = cols.shape[1]
+    for e in range(cuda.grid(1), cols.shape[0] * columns, cuda.gridsize(1)):
+        r, k = e // columns, e % columns
+        b, rest = r // (oh * ow), r % (oh * ow)
+        oy, ox = rest // ow, rest % ow
+        ch, tap = k // (kh * kw), k % (kh * kw)
+        y = _source_cuda(oy, tap // kw, sh, top, dh, h)
+        xx = _source_cuda(ox, tap % kw, sw, left, dw, w)
+        cols[r, k] = x[b, ch, y, xx] if y >= 0 and xx >= 0 else 0
+
+
+@cuda.jit
+def _col2im_cuda(dx, dcols, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
+    n, c, h, w = dx.shape
+    for p in range(cuda.grid(1), n * c * h * w, cuda.gridsize(1)):
+        b, rest = p // (c * h * w), p % (c * h * w)
+        ch, rest = rest // (h * w), rest % (h * w)
+        y, xx = rest // w, rest % w
+        dx[b, ch, y, xx] = _gathered_cuda(dcols, b, ch, y, xx, kh, kw, sh, sw, top, left, dh, dw,
+                                          oh, ow)  # fmt: skip
+
+
+def im2col_cuda(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:
+    """cols[(n, oy, ox), (c, i, j)] = x[n, c, oy*sh - top + i*dh, ox*sw - left + j*dw]: the
+    numba.cuda version (C-contiguous NumPy or CuPy arrays)."""
+    x, cols = c_contiguous(x, "x"), c_contiguous(cols, "cols")
+    if cols.size:
+        _im2col_cuda[grid(cols.size), THREADS, stream_for(cols)](
+            read_only(x), cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow
+        )
+
+
+def col2im_cuda(dcols, dx, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:
+    """dx = the sum, over every place im2col copied a pixel to, of dcols there: the numba.cuda
+    version (C-contiguous NumPy or CuPy arrays)."""
+    dcols, dx = c_contiguous(dcols, "dcols"), c_contiguous(dx, "dx")
+    if dx.size:
+        _col2im_cuda[grid(dx.size), THREADS, stream_for(dx)](
+            dx, read_only(dcols), kh, kw, sh, sw, top, left, dh, dw, oh, ow
+        )
