@@ -1,0 +1,235 @@
+"""Convolutional layers: gradcheck in float64 over strides, paddings, dilations and odd sizes;
+forward and every gradient against PyTorch (when installed) in float64 and float32; BatchNorm2d
+running statistics; Dropout2d semantics; non-contiguous inputs; MNIST IDX files."""
+
+import gzip
+
+import numpy as np
+import pytest
+
+import tinyreg as tr
+from tinyreg import data, nn, optim, reg
+from tinyreg import functional as F
+
+CONVS = [  # (input shape, weight shape, stride, padding, dilation)
+    ((2, 3, 7, 6), (4, 3, 3, 3), 1, 0, 1),
+    ((1, 2, 7, 7), (3, 2, 3, 3), 2, 1, 1),
+    ((1, 2, 9, 8), (2, 2, 3, 2), (2, 1), (1, 0), (1, 2)),
+    ((2, 1, 6, 6), (2, 1, 4, 4), 1, "same", 1),
+    ((1, 2, 5, 6), (2, 2, 3, 3), 1, "same", 2),
+]
+
+
+@pytest.mark.parametrize("shape,wshape,stride,padding,dilation", CONVS)
+def test_conv2d_gradcheck(shape, wshape, stride, padding, dilation):
+    rng = np.random.default_rng(0)
+    x, w, b = (
+        rng.standard_normal(shape),
+        rng.standard_normal(wshape),
+        rng.standard_normal(wshape[0]),
+    )
+    assert tr.gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation), [x, w, b])
+
+
+@pytest.mark.parametrize("pool", ["max", "avg"])
+@pytest.mark.parametrize(
+    "kernel,stride,padding", [(2, None, 0), (3, 2, 1), ((3, 2), (2, 1), (1, 0))]
+)
+def test_pooling_gradcheck(pool, kernel, stride, padding):
+    x = np.random.default_rng(1).standard_normal((2, 2, 7, 6))  # no ties: max is differentiable
+    fn = F.max_pool2d if pool == "max" else F.avg_pool2d
+    assert tr.gradcheck(lambda t: fn(t, kernel, stride, padding), [x])
+
+
+def test_batchnorm2d_adaptive_pool_and_flatten_gradcheck():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 2, 4, 5))
+    gamma, beta = rng.standard_normal(2), rng.standard_normal(2)
+
+    def net(x, gamma, beta):
+        y = F.batch_norm(x, None, None, gamma, beta, training=True)
+        return F.adaptive_avg_pool2d(y * y).reshape(3, -1)
+
+    assert tr.gradcheck(net, [x, gamma, beta])
+
+
+def test_against_pytorch_float64_and_float32():
+    torch = pytest.importorskip("torch", reason="PyTorch is the second reference, when installed")
+    rng = np.random.default_rng(3)
+    for dtype, tol in ((np.float64, 1e-10), (np.float32, 1e-4)):
+        for shape, wshape, stride, padding, dilation in CONVS:
+            x, w = (
+                rng.standard_normal(shape).astype(dtype),
+                rng.standard_normal(wshape).astype(dtype),
+            )
+            b = rng.standard_normal(wshape[0]).astype(dtype)
+            ours = [tr.tensor(a, requires_grad=True) for a in (x, w, b)]
+            theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+            y = F.conv2d(*ours, stride, padding, dilation)
+            yt = torch.nn.functional.conv2d(*theirs, stride=stride, padding=padding,
+                                            dilation=dilation)  # fmt: skip
+            g = rng.standard_normal(y.shape).astype(dtype)
+            (y * g).sum().backward()
+            yt.backward(torch.tensor(g))
+            scale = max(1.0, float(np.abs(yt.detach().numpy()).max()))
+            np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=tol, atol=tol * scale)
+            for a, at in zip(ours, theirs, strict=True):
+                big = max(1.0, float(np.abs(at.grad.numpy()).max()))
+                np.testing.assert_allclose(a.grad, at.grad.numpy(), rtol=tol, atol=tol * big)
+        x = rng.standard_normal((2, 3, 7, 6)).astype(dtype)
+        x[0, 0, :2, :2] = 3.0  # a tie: the gradient goes to the first maximum, as in PyTorch
+        for ours_fn, theirs_fn in ((F.max_pool2d, torch.nn.functional.max_pool2d),
+                                   (F.avg_pool2d, torch.nn.functional.avg_pool2d)):  # fmt: skip
+            t, tt = tr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+            y, yt = ours_fn(t, 3, 2, 1), theirs_fn(tt, 3, 2, 1)
+            y.sum().backward()
+            yt.sum().backward()
+            np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=tol, atol=tol)
+            np.testing.assert_allclose(t.grad, tt.grad.numpy(), rtol=tol, atol=tol)
+
+
+def test_batchnorm2d_running_statistics_match_pytorch_after_several_steps():
+    torch = pytest.importorskip("torch", reason="PyTorch is the second reference, when installed")
+    ours, theirs = nn.BatchNorm2d(3, momentum=0.2), torch.nn.BatchNorm2d(3, momentum=0.2)
+    rng = np.random.default_rng(4)
+    for _ in range(4):
+        x = (rng.standard_normal((4, 3, 5, 5)) * 3 + 7).astype(np.float32)
+        ours(tr.tensor(x))
+        theirs(torch.tensor(x))
+    np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=1e-5)
+    ours.eval()
+    theirs.eval()
+    x = rng.standard_normal((2, 3, 5, 5)).astype(np.float32)
+    np.testing.assert_allclose(ours(tr.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-5)  # fmt: skip
+
+
+def test_running_statistics_use_n_h_w_values():
+    layer = nn.BatchNorm2d(2, momentum=1.0)  # the running values become the batch's
+    x = np.random.default_rng(5).standard_normal((3, 2, 4, 4)).astype(np.float64)
+    layer.to(np.float64)(tr.tensor(x))
+    per_channel = x.transpose(1, 0, 2, 3).reshape(2, -1)
+    np.testing.assert_allclose(layer.running_mean, per_channel.mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(layer.running_var, per_channel.var(axis=1, ddof=1), rtol=1e-12)
+
+
+def test_dropout2d_drops_whole_channels():
+    tr.manual_seed(0)
+    x = tr.tensor(np.ones((64, 8, 3, 3), np.float32), requires_grad=True)
+    y = F.dropout2d(x, 0.5)
+    per_channel = y.data.reshape(64, 8, 9)
+    assert np.all(per_channel.min(axis=2) == per_channel.max(axis=2))  # one value per channel
+    assert set(np.unique(per_channel)) == {0.0, 2.0}
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, y.data)  # d(x * m / (1 - p)) / dx = m / (1 - p)
+    layer = nn.Dropout2d(0.5).eval()
+    np.testing.assert_array_equal(layer(x).data, x.data)
+    assert 0.4 < np.mean(per_channel[:, :, 0] == 0) < 0.6
+
+
+def test_conv_ops_on_non_contiguous_inputs_equal_the_contiguous_result():
+    rng = np.random.default_rng(6)
+    base = rng.standard_normal((2, 3, 6, 7))
+    w = tr.tensor(rng.standard_normal((4, 6, 3, 3)))
+    for view in (lambda t: t.permute(0, 1, 3, 2), lambda t: t[:, :, ::2]):
+        a = tr.tensor(base, requires_grad=True)
+        b = tr.tensor(np.ascontiguousarray(view(tr.tensor(base)).data), requires_grad=True)
+        for make in (lambda t: F.max_pool2d(t, 2), lambda t: F.avg_pool2d(t, 2, 1, 1)):
+            ya, yb = make(view(a)), make(b)
+            np.testing.assert_array_equal(ya.data, yb.data)
+    x = tr.tensor(base.transpose(1, 0, 2, 3).copy(), requires_grad=True)
+    y = F.conv2d(x.permute(1, 0, 2, 3), w[:, :3], None, 1, 1)
+    y2 = F.conv2d(tr.tensor(base), w[:, :3], None, 1, 1)
+    np.testing.assert_allclose(y.data, y2.data, rtol=1e-12)
+
+
+def test_layers_shapes_init_and_penalty_coverage():
+    tr.manual_seed(0)
+    conv = nn.Conv2d(3, 8, 5, padding=2)
+    bound = 1 / np.sqrt(3 * 25)
+    assert conv.weight.shape == (8, 3, 5, 5) and conv.bias.shape == (8,)
+    assert np.abs(conv.weight.data).max() <= bound and np.abs(conv.bias.data).max() <= bound
+    model = nn.Sequential(conv, nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Dense(8 * 4 * 4, 10))  # fmt: skip
+    assert model(tr.tensor(np.zeros((2, 3, 8, 8), np.float32))).shape == (2, 10)
+    assert reg.penalized(model) == [conv.weight, model[5].weight]  # conv and dense weights only
+    assert nn.Flatten(0)(tr.ones(2, 3, 4)).shape == (24,)
+    assert nn.AdaptiveAvgPool2d(1)(tr.ones(2, 3, 4, 5)).shape == (2, 3, 1, 1)
+    with pytest.raises(
+        ValueError, match=r"expected input \(N, 3, H, W\), got shape \(2, 4, 8, 8\)"
+    ):
+        conv(tr.ones(2, 4, 8, 8))
+    with pytest.raises(ValueError, match="padding='same' needs stride 1"):
+        nn.Conv2d(1, 1, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="at most half the kernel size"):
+        F.max_pool2d(tr.ones(1, 1, 4, 4), 2, 2, 2)
+    with pytest.raises(ValueError, match="does not fit"):
+        F.conv2d(tr.ones(1, 1, 2, 2), tr.ones(1, 1, 3, 3))
+
+
+def test_a_small_cnn_learns_mnist_subset_with_augmentation():
+    from tinyreg import augment
+    from tinyreg.train import Trainer
+
+    X, y = data.load_mnist()
+    (Xtr, ytr), val, _ = data.train_val_test_split(X, y, val=0.1, test=0.1, seed=0)
+    tr.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 8, 5, padding=2), nn.BatchNorm2d(8), nn.ReLU(),
+                          nn.MaxPool2d(4), nn.Flatten(), nn.Dense(8 * 7 * 7, 10))  # fmt: skip
+    trainer = Trainer(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
+                      augment=augment.RandomAffine(8, scale=(0.95, 1.05)))  # fmt: skip
+    trainer.fit(Xtr[:1000], ytr[:1000], val=val, epochs=2, batch_size=64, verbose=0)
+    assert trainer.evaluate(*val)["accuracy"] > 0.8
+
+
+# --------------------------------------------------------------------------- IDX files
+def write_idx(path, array, code=0x08, compress=False):
+    header = bytes([0, 0, code, array.ndim]) + b"".join(
+        int(n).to_bytes(4, "big") for n in array.shape
+    )
+    raw = header + array.astype(array.dtype.newbyteorder(">")).tobytes()
+    (gzip.open if compress else open)(path, "wb").write(raw)
+
+
+def test_load_idx_reads_what_it_is_given(tmp_path):
+    images = np.random.default_rng(7).integers(0, 256, (5, 4, 3)).astype(np.uint8)
+    write_idx(tmp_path / "a.idx", images)
+    write_idx(tmp_path / "b.idx.gz", images, compress=True)
+    floats = np.linspace(-1, 1, 6).reshape(2, 3)
+    write_idx(tmp_path / "c.idx", floats.astype(np.float64), code=0x0E)
+    np.testing.assert_array_equal(data.load_idx(tmp_path / "a.idx"), images)
+    np.testing.assert_array_equal(data.load_idx(tmp_path / "b.idx.gz"), images)
+    np.testing.assert_array_equal(data.load_idx(tmp_path / "c.idx"), floats)
+
+
+def test_load_idx_refuses_broken_files(tmp_path):
+    images = np.zeros((5, 4, 3), np.uint8)
+    write_idx(tmp_path / "good.idx", images)
+    raw = (tmp_path / "good.idx").read_bytes()
+    cases = {"truncated.idx": (raw[:-7], "truncated"), "long.idx": (raw + b"x", "truncated"),
+             "foreign.idx": (b"PK\x03\x04" + raw[4:], "not an IDX file"),
+             "code.idx": (raw[:2] + b"\x07" + raw[3:], "unknown IDX type code 0x07"),
+             "header.idx": (raw[:6], "truncated in its header")}  # fmt: skip
+    for name, (content, message) in cases.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ValueError, match=message):
+            data.load_idx(tmp_path / name)
+    with pytest.raises(ValueError, match="cannot read"):
+        data.load_idx(tmp_path / "missing.idx")
+
+
+def test_load_mnist_from_a_folder_and_the_bundled_subset(tmp_path):
+    images = np.random.default_rng(8).integers(0, 256, (6, 28, 28)).astype(np.uint8)
+    labels = np.arange(6).astype(np.uint8)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images, compress=True)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", labels)
+    X, y = data.load_mnist(tmp_path, split="test")
+    assert X.shape == (6, 1, 28, 28) and X.dtype == np.float32 and y.dtype == np.int64
+    np.testing.assert_allclose(X[:, 0] * 255, images, atol=1e-4)
+    np.testing.assert_array_equal(y, labels)
+    with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte"):
+        data.load_mnist(tmp_path, split="train")
+    X, y = data.load_mnist()
+    assert X.shape == (5000, 1, 28, 28) and 0 <= X.min() and X.max() <= 1
+    np.testing.assert_array_equal(np.bincount(y), [500] * 10)
