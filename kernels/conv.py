@@ -15,8 +15,9 @@ products go to BLAS (cuBLAS through CuPy on a GPU); the kernels here are the two
     im2col: x -> cols
     col2im: dcols -> dx, dx[n, c, y, x] = sum of dcols[r, k] over the (r, k) that read it
 
-col2im gathers (each input pixel sums what read it) instead of scattering, so it needs no atomics
-and gives the same bits on any thread count and on the GPU.
+On the CPU, col2im scatters one image per thread (no two threads write the same pixel); on the
+GPU it gathers (each input pixel sums what read it), so it needs no atomics. Both sum in a fixed
+order: the same bits on any thread count.
 
 Three versions of the same math: `*_reference` (NumPy, any memory layout), `*_cpu` (Numba) and
 `*_cuda` (numba.cuda), which take C-contiguous arrays.
@@ -119,13 +120,23 @@ def _im2col_cpu(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
 
 @parallel_kernel(min_size=1 << 18)
 def _col2im_cpu(dx, dcols, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
+    # Scatter, one image per thread: each image's pixels are written by its own thread only,
+    # in a fixed order, so the sums are race-free and the same on any thread count.
     n, c, h, w = dx.shape
-    for p in prange(n * c):
-        b, ch = p // c, p % c
-        for y in range(h):
-            for xx in range(w):
-                dx[b, ch, y, xx] = _gathered_cpu(dcols, b, ch, y, xx, kh, kw, sh, sw, top, left,
-                                                 dh, dw, oh, ow)  # fmt: skip
+    for b in prange(n):
+        dx[b] = 0
+        for oy in range(oh):
+            for ox in range(ow):
+                r = (b * oh + oy) * ow + ox
+                for ch in range(c):
+                    for i in range(kh):
+                        y = _source_cpu(oy, i, sh, top, dh, h)
+                        if y < 0:
+                            continue
+                        for j in range(kw):
+                            xx = _source_cpu(ox, j, sw, left, dw, w)
+                            if xx >= 0:
+                                dx[b, ch, y, xx] += dcols[r, (ch * kh + i) * kw + j]
 
 
 def im2col_cpu(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:

@@ -10,8 +10,9 @@ window of output (oy, ox) covers rows oy * sh - top ... + kh - 1 and columns ali
     avg:  out = sum over the window's pixels inside x / (kh * kw)   (count_include_pad=True, as
           PyTorch's default); backward: dx[p] = sum of g / (kh * kw) over the windows covering p
 
-Backward passes gather (each input pixel sums over the windows that cover it), so they need no
-atomics and give the same bits on any thread count and on the GPU.
+The max-pool backward scatters on the CPU (one plane per thread, dx[argmax] += g) and gathers on
+the GPU (each input pixel sums over the windows that cover it, no atomics); the average-pool
+backward gathers on both. Sums run in a fixed order: the same bits on any thread count.
 
 Three versions of the same math: `*_reference` (NumPy, any memory layout), `*_cpu` (Numba) and
 `*_cuda` (numba.cuda), which take C-contiguous arrays.
@@ -155,13 +156,16 @@ def _max_pool_forward_cpu(x, out, argmax, kh, kw, sh, sw, top, left):
 
 @parallel_kernel(min_size=1 << 18)
 def _max_pool_backward_cpu(dx, g, argmax, kh, kw, sh, sw, top, left):
+    # Scatter, one (sample, channel) plane per thread: dx[argmax] += g, race-free.
     n, c, h, w = dx.shape
+    oh, ow = g.shape[2], g.shape[3]
     for p in prange(n * c):
         b, ch = p // c, p % c
-        for y in range(h):
-            for xx in range(w):
-                dx[b, ch, y, xx] = _max_gather_cpu(g, argmax, b, ch, y, xx, kh, kw, sh, sw, top,
-                                                   left, w)  # fmt: skip
+        dx[b, ch] = 0
+        for oy in range(oh):
+            for ox in range(ow):
+                where = argmax[b, ch, oy, ox]
+                dx[b, ch, where // w, where % w] += g[b, ch, oy, ox]
 
 
 @parallel_kernel(min_size=1 << 18)

@@ -243,7 +243,7 @@ def batch_norm(
         n, c, h, w = a.shape
         rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)
         y = batch_norm(rows, running_mean, running_var, weight, bias, training, momentum, eps)
-        return y.reshape(n, h, w, c).permute(0, 3, 1, 2)
+        return y.reshape(n, h, w, c).permute(0, 3, 1, 2).contiguous()  # NCHW again
     if a.ndim != 2:
         raise ValueError(f"batch_norm: input must be (N, C) or (N, C, H, W), got shape {a.shape}")
     n, c = a.shape

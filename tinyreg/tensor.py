@@ -394,6 +394,14 @@ class Tensor:
                              f"({self.size} elements) into {shape}") from None  # fmt: skip
         return op("reshape", out, (self,), lambda g: (g.reshape(original),))
 
+    def contiguous(self) -> Tensor:
+        """This tensor if its array is C-contiguous, else a C-contiguous copy (torch's
+        contiguous); the gradient passes through unchanged."""
+        if self.data.flags.c_contiguous:
+            return self
+        return op("contiguous", array_module(self.data).ascontiguousarray(self.data), (self,),
+                  lambda g: (g,))  # fmt: skip
+
     def permute(self, *dims: int) -> Tensor:
         """Reorder the dimensions: output dimension i is input dimension dims[i] (torch.permute;
         negative dims count from the end). The gradient applies the inverse permutation."""

@@ -1,8 +1,11 @@
 """`tinyreg bench train`: milliseconds per training step, tinyreg against PyTorch in one run.
 
-Workloads (float32, SGD momentum 0.9, L2 penalty 1e-4 on the Dense weights, dropout 0.2,
-BatchNorm1d after each hidden Dense layer, random data):
-    S: 64-256-256-10, batch 64        L: 784-1024-1024-10, batch 512
+Workloads (float32, SGD momentum 0.9, L2 penalty 1e-4 on the Dense and Conv2d weights, random
+data):
+    S: MLP 64-256-256-10, batch 64; L: MLP 784-1024-1024-10, batch 512 (BatchNorm1d, ReLU and
+       dropout 0.2 after each hidden Dense layer)
+    C: CNN on 28x28, batch 128: conv 1->16 5x5 pad 2, BN2d, ReLU, maxpool 2; conv 16->32 5x5
+       pad 2, BN2d, ReLU, maxpool 2, Dropout2d 0.1; flatten; Dense 1568->10
 Each framework runs in its own subprocess, so peak memory (the peak RSS, VmHWM, reset after one
 step of a tiny model has loaded the framework's kernels, minus the RSS then: what the model, data,
 activations, gradients and optimizer state take; Linux only) is measured separately and one
@@ -19,30 +22,66 @@ import numpy as np
 
 from .timing import machine_description, median_time
 
-WORKLOADS = {"S": ((64, 256, 256, 10), 64), "L": ((784, 1024, 1024, 10), 512)}
-L2, LR, MOMENTUM, DROPOUT = 1e-4, 0.01, 0.9, 0.2
+WORKLOADS = {  # name: (kind, layer sizes or image size, batch)
+    "S": ("mlp", (64, 256, 256, 10), 64),
+    "L": ("mlp", (784, 1024, 1024, 10), 512),
+    "C": ("cnn", (28, 28), 128),
+}
+L2, LR, MOMENTUM, DROPOUT, DROPOUT2D = 1e-4, 0.01, 0.9, 0.2, 0.1
 
 
-def _data(sizes: tuple, batch: int) -> tuple[np.ndarray, np.ndarray]:
+def _data(kind: str, sizes: tuple, batch: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
-    return x, rng.integers(0, sizes[-1], batch).astype(np.int64)
+    shape = (batch, sizes[0]) if kind == "mlp" else (batch, 1, *sizes)
+    classes = sizes[-1] if kind == "mlp" else 10
+    return rng.standard_normal(shape).astype(np.float32), rng.integers(0, classes, batch)
 
 
-def _tinyreg_step(sizes: tuple, batch: int, device: str = "cpu"):
-    import tinyreg as tr
-    from tinyreg import functional as F
-    from tinyreg import nn, optim, reg
+def _tinyreg_model(kind: str, sizes: tuple):
+    from tinyreg import nn
 
-    tr.manual_seed(0)
+    if kind == "cnn":  # LeNet-style: two conv blocks with BN2d, max-pooling, Dropout2d
+        h, w = sizes
+        return nn.Sequential(
+            nn.Conv2d(1, 16, 5, padding=2), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 5, padding=2), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Dropout2d(DROPOUT2D), nn.Flatten(), nn.Dense(32 * (h // 4) * (w // 4), 10),
+        )  # fmt: skip
     layers = []
     for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1], strict=True):
         layers += [nn.Dense(fan_in, fan_out), nn.BatchNorm1d(fan_out), nn.ReLU(),
                    nn.Dropout(DROPOUT)]  # fmt: skip
-    model = nn.Sequential(*layers, nn.Dense(sizes[-2], sizes[-1])).to(device)
+    return nn.Sequential(*layers, nn.Dense(sizes[-2], sizes[-1]))
+
+
+def _torch_model(kind: str, sizes: tuple):
+    import torch
+
+    nn = torch.nn
+    if kind == "cnn":
+        h, w = sizes
+        return nn.Sequential(
+            nn.Conv2d(1, 16, 5, padding=2), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 5, padding=2), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Dropout2d(DROPOUT2D), nn.Flatten(), nn.Linear(32 * (h // 4) * (w // 4), 10),
+        )  # fmt: skip
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1], strict=True):
+        layers += [nn.Linear(fan_in, fan_out), nn.BatchNorm1d(fan_out), nn.ReLU(),
+                   nn.Dropout(DROPOUT)]  # fmt: skip
+    return nn.Sequential(*layers, nn.Linear(sizes[-2], sizes[-1]))
+
+
+def _tinyreg_step(kind: str, sizes: tuple, batch: int, device: str = "cpu"):
+    import tinyreg as tr
+    from tinyreg import functional as F
+    from tinyreg import optim, reg
+
+    tr.manual_seed(0)
+    model = _tinyreg_model(kind, sizes).to(device)
     opt = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    penalty = reg.L2(L2)
-    x, y = _data(sizes, batch)
+    penalty = reg.L2(L2)  # Dense and Conv2d weights
+    x, y = _data(kind, sizes, batch)
     x = tr.tensor(x, device=device)
     if device == "cuda":
         y = tr.tensor(y, device=device)
@@ -56,18 +95,14 @@ def _tinyreg_step(sizes: tuple, batch: int, device: str = "cpu"):
     return step
 
 
-def _torch_step(sizes: tuple, batch: int, device: str = "cpu"):
+def _torch_step(kind: str, sizes: tuple, batch: int, device: str = "cpu"):
     import torch
 
     torch.manual_seed(0)
-    layers = []
-    for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1], strict=True):
-        layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.BatchNorm1d(fan_out),
-                   torch.nn.ReLU(), torch.nn.Dropout(DROPOUT)]  # fmt: skip
-    model = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-2], sizes[-1])).to(device)
-    weights = [m.weight for m in model if isinstance(m, torch.nn.Linear)]
+    model = _torch_model(kind, sizes).to(device)
+    weights = [m.weight for m in model if isinstance(m, torch.nn.Linear | torch.nn.Conv2d)]
     opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    x, y = (torch.from_numpy(a).to(device) for a in _data(sizes, batch))
+    x, y = (torch.from_numpy(a).to(device) for a in _data(kind, sizes, batch))
 
     def step():
         opt.zero_grad()
@@ -95,14 +130,15 @@ def _synchronizer(framework: str, device: str):
 def measure(framework: str, workload: str, steps: int, device: str = "cpu") -> dict:
     """Run in this process: ms per step (median) and the peak memory the workload adds (host
     RSS on the CPU; on the GPU, tinyreg's CuPy pool or PyTorch's peak allocation)."""
-    sizes, batch = WORKLOADS[workload]
+    kind, sizes, batch = WORKLOADS[workload]
     make_step = _tinyreg_step if framework == "tinyreg" else _torch_step
     sync = _synchronizer(framework, device)
-    make_step((4, 4, 4, 2), 4, device)()  # load every kernel (JIT caches, thread pools)
+    tiny = (4, 4, 4, 2) if kind == "mlp" else (8, 8)
+    make_step(kind, tiny, 4, device)()  # load every kernel (JIT caches, thread pools)
     sync()
     _reset_peak_rss()
     before = _status_kib("VmRSS")  # the framework is warm; no model or data yet
-    step = make_step(sizes, batch, device)
+    step = make_step(kind, sizes, batch, device)
     for _ in range(5):
         step()
     seconds = median_time(step, steps, sync)
@@ -156,14 +192,15 @@ def torch_available() -> bool:
 
 
 def main_train(steps: int = 50, json_path: str | None = None, device: str = "cpu") -> int:
-    """`tinyreg bench train`: time the S and L steps of tinyreg and PyTorch and print them."""
+    """`tinyreg bench train`: time the S, L and C steps of tinyreg and PyTorch and print them."""
     have_torch = torch_available()
     rows = []
-    for workload, (sizes, batch) in WORKLOADS.items():
+    for workload, (kind, sizes, batch) in WORKLOADS.items():
         ours = _in_subprocess("tinyreg", workload, steps, device)
         theirs = _in_subprocess("torch", workload, steps, device) if have_torch else None
-        rows.append({"workload": workload, "sizes": "-".join(map(str, sizes)), "batch": batch,
-                     "tinyreg": ours, "torch": theirs})  # fmt: skip
+        model = "-".join(map(str, sizes)) if kind == "mlp" else "LeNet-style CNN, 28x28"
+        rows.append({"workload": workload, "sizes": model, "batch": batch, "tinyreg": ours,
+                     "torch": theirs})  # fmt: skip
     print(f"tinyreg bench train, float32, {device}, on {machine_description()}"
           + ("" if have_torch else " (PyTorch not installed: tinyreg only)"))  # fmt: skip
     print(
