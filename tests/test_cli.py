@@ -80,3 +80,15 @@ def test_bench_train_measures_tinyreg(tmp_path):
     result = bench_train.measure("tinyreg", "S", steps=3)
     assert result["ms"] > 0 and result["peak_mib"] >= 0
     assert json.dumps(result)
+
+
+def test_compare_on_mnist_trains_the_cnn(tmp_path, capsys):
+    argv = ["compare", "--quick", "--dataset", "mnist", "--runs", "batch_norm,dropout",
+            "--jobs", "1", "--out", str(tmp_path)]  # fmt: skip
+    assert cli.main(argv) == 0
+    report = (tmp_path / "report.md").read_text()
+    assert "Model: CNN, conv 5x5" in report and "BatchNorm2d after each conv" in report
+    assert "dropout p=0.3 before the output layer" in report
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert {r["run"] for r in results["results"]} == {"none", "batch_norm", "dropout"}
+    assert all(0 <= r["test_accuracy"] <= 1 for r in results["results"])

@@ -51,6 +51,7 @@ CLAIMS = {
         and f["mse_l1"] < f["mse_none"]
         and f["zeros_l1"] > f["zeros_none"]
     ),
+    "cnn_mnist": lambda f: f["seeds"] >= 2 and min(f["acc_plain"], f["acc_augmentation"]) > 0.6,
     "geometry": lambda f: f["l1_zero_weights"] == 1 and f["l2_zero_weights"] == 0,
 }
 

@@ -11,7 +11,8 @@ MODULES = [
                                "nn", "reg", "optim", "data", "augment", "callbacks", "train",
                                "plots", "serialization", "stats")),
     *(f"tinyreg.app.{m}" for m in ("cli", "compare", "bench_kernels", "bench_train", "timing")),
-    *(f"tinyreg.kernels.{m}" for m in ("penalty", "optim", "dropout", "batchnorm", "warp", "rng")),
+    *(f"tinyreg.kernels.{m}" for m in ("penalty", "optim", "dropout", "batchnorm", "warp", "rng",
+                                       "conv", "pool")),
     "tinyreg.kernels",
 ]  # fmt: skip
 

@@ -213,6 +213,56 @@ def format_warp_rows(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+CONV_SHAPES = {  # name: (input (N, C, H, W), weight (O, C, kh, kw)), padding 2: workload C's
+    "conv 1->16 5x5, 28x28": ((128, 1, 28, 28), (16, 1, 5, 5)),
+    "conv 16->32 5x5, 14x14": ((128, 16, 14, 14), (32, 16, 5, 5)),
+}
+
+
+def run_conv(backends: list[str], repeats: int = 5) -> list[dict]:
+    """GFLOP/s of the conv forward (im2col + one matrix product, 2 * N*OH*OW * O * K flops)
+    against the machine's sgemm on the same matrix shape (the ceiling), and im2col's bandwidth."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for name, (shape, wshape) in CONV_SHAPES.items():
+        n, c, h, w = shape
+        o, _, kh, kw = wshape
+        x = rng.standard_normal(shape).astype(np.float32)
+        weight = rng.standard_normal(wshape).astype(np.float32)
+        geometry = (kh, kw, 1, 1, 2, 2, 1, 1, h, w)
+        cols = np.empty((n * h * w, c * kh * kw), np.float32)
+        w2t = np.ascontiguousarray(weight.reshape(o, -1).T)
+        flops = 2 * cols.shape[0] * cols.shape[1] * o
+        sgemm = median_time(partial(np.matmul, cols, w2t), repeats, lambda: None)
+        for backend in backends:
+            if backend != "cpu":
+                continue  # the GPU path multiplies with cuBLAS through CuPy; timed by .ci/gpu
+            k = kernels.backend(backend)
+            k.im2col(x, cols, *geometry)
+
+            def forward(k=k, x=x, cols=cols, geometry=geometry, w2t=w2t):
+                k.im2col(x, cols, *geometry)
+                return cols @ w2t
+
+            seconds = median_time(forward, repeats, lambda: None)
+            im2col = median_time(partial(k.im2col, x, cols, *geometry), repeats, lambda: None)
+            rows.append(dict(conv=name, backend=backend, ms=seconds * 1e3,
+                             gflops=flops / seconds / 1e9, sgemm_gflops=flops / sgemm / 1e9,
+                             im2col_gbps=(x.nbytes + cols.nbytes) / im2col / 1e9))  # fmt: skip
+    return rows
+
+
+def format_conv_rows(rows: list[dict]) -> str:
+    """The conv benchmark as a Markdown table."""
+    lines = ["| conv forward (batch 128) | backend | ms | GFLOP/s | sgemm GFLOP/s (same shape) | "
+             "of sgemm | im2col GB/s |", "|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for r in rows:
+        lines.append(f"| {r['conv']} | {r['backend']} | {r['ms']:.2f} | {r['gflops']:.1f} | "
+                     f"{r['sgemm_gflops']:.1f} | {r['gflops'] / r['sgemm_gflops']:.0%} | "
+                     f"{r['im2col_gbps']:.1f} |")  # fmt: skip
+    return "\n".join(lines)
+
+
 def cold_start_seconds() -> float:
     """A fresh interpreter: import the kernels and call each CPU kernel once (Numba cache warm)."""
     program = (
@@ -264,10 +314,13 @@ def main_kernels(size: int, backend: str, json_path: str | None) -> int:
     warp_rows = run_warp(backends)
     print()
     print(format_warp_rows(warp_rows))
+    conv_rows = run_conv(backends)
+    print()
+    print(format_conv_rows(conv_rows))
     cold = cold_start_seconds()
     print(f"\ncold import + first call of every CPU kernel (Numba cache warm): {cold:.2f} s")
     if json_path:
         with open(json_path, "w") as f:
             json.dump({"machine": machine_description(), "rows": rows, "warp": warp_rows,
-                       "cold_start_s": cold}, f, indent=2)  # fmt: skip
+                       "conv": conv_rows, "cold_start_s": cold}, f, indent=2)  # fmt: skip
     return 0

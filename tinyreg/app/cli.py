@@ -52,7 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser(
         "compare", help="train one network under each regularization technique and compare"
     )
-    compare.add_argument("--dataset", default="digits", choices=["digits", "moons", "spirals"])
+    compare.add_argument(
+        "--dataset",
+        default="digits",
+        choices=["digits", "mnist", "moons", "spirals"],
+        help="digits (MLP, default), mnist (the CNN), moons, spirals (MLP)",
+    )
     compare.add_argument("--runs", help="comma-separated subset, e.g. none,l1,l2 (default: all)")
     compare.add_argument("--epochs", type=_at_least(1), default=150,
                          help="most epochs per run (150)")  # fmt: skip

