@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from . import batchnorm, conv, dropout, optim, penalty, pool, warp
+from . import batchnorm, conv, dropout, group, optim, penalty, pool, warp
 
 VERSIONS = ("reference", "cpu", "cuda")
 
@@ -41,6 +41,9 @@ _BACKENDS = {
         max_pool_backward=pool.max_pool_backward_reference,
         avg_pool_forward=pool.avg_pool_forward_reference,
         avg_pool_backward=pool.avg_pool_backward_reference,
+        group_norms=group.group_norms_reference,
+        group_scale=group.group_scale_reference,
+        group_add_scaled=group.group_add_scaled_reference,
     ),
     "cpu": SimpleNamespace(
         penalty_value=penalty.penalty_value_cpu,
@@ -61,6 +64,9 @@ _BACKENDS = {
         max_pool_backward=pool.max_pool_backward_cpu,
         avg_pool_forward=pool.avg_pool_forward_cpu,
         avg_pool_backward=pool.avg_pool_backward_cpu,
+        group_norms=group.group_norms_cpu,
+        group_scale=group.group_scale_cpu,
+        group_add_scaled=group.group_add_scaled_cpu,
     ),
     "cuda": SimpleNamespace(
         penalty_value=penalty.penalty_value_cuda,
@@ -81,6 +87,9 @@ _BACKENDS = {
         max_pool_backward=pool.max_pool_backward_cuda,
         avg_pool_forward=pool.avg_pool_forward_cuda,
         avg_pool_backward=pool.avg_pool_backward_cuda,
+        group_norms=group.group_norms_cuda,
+        group_scale=group.group_scale_cuda,
+        group_add_scaled=group.group_add_scaled_cuda,
     ),
 }
 

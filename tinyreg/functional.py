@@ -6,6 +6,7 @@ small ops, which is both faster and numerically safer (log-softmax with the maxi
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -167,6 +168,45 @@ def penalty(params: list[Tensor], l1: float, l2: float) -> Tensor:
         return (None,) * len(params)
 
     return op("penalty", scalar_array(value, params[0].dtype), tuple(params), backward,
+              adds_into_grads=True)  # fmt: skip
+
+
+def unit_groups(array: Any) -> tuple[Any, bool]:
+    """(2-D view, columns) of a weight, grouped by the unit each weight feeds: a Dense weight
+    (in, out) by column (one group per output unit), a Conv2d weight (out, in, kh, kw) by row of
+    its (out, in * kh * kw) view (one group per filter), a vector as one group."""
+    if array.ndim == 2:
+        return array, True
+    if array.ndim == 1:
+        return array.reshape(1, -1), False
+    return array.reshape(array.shape[0], -1), False
+
+
+def group_lasso(params: list[Tensor], lam: float) -> Tensor:
+    """lam * sum over groups g of sqrt(|g|) * ||w_g||_2 (Yuan & Lin, 2006), a group being all the
+    weights into one unit (`unit_groups`). The gradient, added into each `.grad` by one kernel
+    pass, is lam * sqrt(|g|) * w_g / ||w_g||, and 0 for a group that is exactly 0 (the
+    subgradient PyTorch's autograd would give for a norm at 0)."""
+    pieces = []
+    for p in params:
+        view, columns = unit_groups(contiguous(p.data))
+        xp = array_module(view)
+        norms = xp.empty(view.shape[1] if columns else view.shape[0], np.float64)
+        kernels_for(view).group_norms(view, columns, norms)
+        size = view.shape[0] if columns else view.shape[1]
+        pieces.append((p, view, columns, norms, math.sqrt(size)))
+    value = sum(lam * root * float(norms.sum()) for _, _, _, norms, root in pieces)
+
+    def backward(g):
+        scale = float(g)
+        for p, view, columns, norms, root in pieces:
+            xp = array_module(norms)
+            factors = xp.where(norms > 0, scale * lam * root / xp.where(norms > 0, norms, 1), 0)
+            grad, _ = unit_groups(p.writable_grad())
+            kernels_for(view).group_add_scaled(view, grad, columns, factors)
+        return (None,) * len(params)
+
+    return op("group_lasso", scalar_array(value, params[0].dtype), tuple(params), backward,
               adds_into_grads=True)  # fmt: skip
 
 

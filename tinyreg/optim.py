@@ -6,14 +6,17 @@ L2 penalty with lam = wd); Adam (decay coupled into g, as in PyTorch) and AdamW 
 w *= 1 - lr * wd before the Adam step on the raw gradient).
 
 `params` is a list of tensors or a list of groups (dicts with "params" and any hyper-parameter to
-override), e.g. to exempt biases from weight decay. `SGD(prox=reg.L1(...))` applies the penalty's
-proximal step after each update (ISTA), to the parameters the penalty selects (by default Dense
-weights); this is what drives weights to exactly zero.
+override), e.g. to exempt biases from weight decay. `prox=` (on SGD, Adam and AdamW) takes a
+penalty or constraint from tinyreg.reg, or a list of them applied in order, after each update, to
+the parameters each selects (by default Dense and Conv2d weights): `SGD(prox=reg.L1(...))` is ISTA
+and drives weights to exactly zero; `prox=[reg.GroupLasso(lam), reg.MaxNorm(3)]` zeroes units and
+caps norms. With Adam the proximal step uses the group's lr as its step size (proximal SGD's rule;
+not an exact proximal operator in Adam's metric).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,7 +24,7 @@ import numpy as np
 from . import validate as check
 from .device import contiguous, kernels_for, on_gpu, to_device
 from .nn import Module
-from .reg import Penalty, parameter_list
+from .reg import Regularizer, parameter_list
 from .tensor import Tensor
 
 
@@ -90,8 +93,14 @@ class Optimizer:
                 check.number(owner, f"betas[{i}]", b, 0.0, 1.0, high_open=True)
                 for i, b in enumerate(betas)
             )
-        if group.get("prox") is not None:
-            check.instance(owner, "prox", group["prox"], Penalty, "a tinyreg.reg penalty or None")
+        prox = group.get("prox")
+        if prox is not None:
+            items = list(prox) if isinstance(prox, list | tuple) else [prox]
+            for i, item in enumerate(items):
+                name = f"prox[{i}]" if isinstance(prox, list | tuple) else "prox"
+                check.instance(owner, name, item, Regularizer,
+                               "a tinyreg.reg penalty or constraint")  # fmt: skip
+            group["prox"] = tuple(items)
         return group
 
     def zero_grad(self) -> None:
@@ -116,8 +125,7 @@ class Optimizer:
                     if p.grad.dtype != p.dtype or not p.grad.flags.c_contiguous:
                         p.grad = contiguous(p.grad.astype(p.dtype, copy=False))
                     self._update(p, group, self.state.setdefault(p, {}))
-            prox = group.get("prox")
-            if prox is not None:
+            for prox in group.get("prox") or ():  # in the order given
                 prox.prox_step([p for p in group["params"] if prox.applies_to(p)], group["lr"])
 
     def _update(self, p: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
@@ -221,7 +229,7 @@ class SGD(Optimizer):
         dampening: float = 0.0,
         nesterov: bool = False,
         weight_decay: float = 0.0,
-        prox: Penalty | None = None,
+        prox: Regularizer | Sequence[Regularizer] | None = None,
     ):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
                         weight_decay=weight_decay, prox=prox)  # fmt: skip
@@ -265,9 +273,10 @@ class Adam(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        prox: Regularizer | Sequence[Regularizer] | None = None,
     ):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
-                                      weight_decay=weight_decay))  # fmt: skip
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      prox=prox))  # fmt: skip
 
     def _update(self, p: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
         if not state:
@@ -293,5 +302,6 @@ class AdamW(Adam):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
+        prox: Regularizer | Sequence[Regularizer] | None = None,
     ):
-        super().__init__(params, lr, betas, eps, weight_decay)
+        super().__init__(params, lr, betas, eps, weight_decay, prox)

@@ -31,7 +31,7 @@ from .data import DataLoader
 from .device import check_device, to_device
 from .nn import BatchNorm1d, Module
 from .optim import Optimizer
-from .reg import Penalty, penalized, sparsity
+from .reg import GroupLasso, Penalty, penalized, sparsity
 from .tensor import Tensor, no_grad, tensor
 
 __all__ = ["Callback", "DataLoader", "EarlyStopping", "History", "ModelCheckpoint", "Trainer",
@@ -79,7 +79,7 @@ class Trainer:
         model: Module,
         loss: str | Callable[..., Tensor],
         optimizer: Optimizer,
-        penalty: Penalty | None = None,
+        penalty: Penalty | GroupLasso | None = None,
         augment: Callable[[np.ndarray], np.ndarray] | None = None,
         callbacks: Sequence[Callback] = (),
         metrics: Sequence[str] = ("accuracy",),
@@ -96,7 +96,8 @@ class Trainer:
                             f"a {type(loss).__name__}")  # fmt: skip
         check.instance(owner, "optimizer", optimizer, Optimizer, "a tinyreg.optim optimizer")
         if penalty is not None:
-            check.instance(owner, "penalty", penalty, Penalty, "a tinyreg.reg penalty or None")
+            expected = "a tinyreg.reg penalty (L1, L2, ElasticNet, GroupLasso) or None"
+            check.instance(owner, "penalty", penalty, Penalty | GroupLasso, expected)
         if augment is not None and not callable(augment):
             raise TypeError(f"Trainer: augment must be a transform (a callable on image "
                             f"batches) or None, got a {type(augment).__name__}")  # fmt: skip

@@ -42,8 +42,8 @@ class Run:
     """One technique: which pieces of regularization the shared recipe switches on."""
 
     name: str
-    penalty: Callable[[], reg.Penalty] | None = None
-    prox: Callable[[], reg.Penalty] | None = None
+    penalty: Callable[[], reg.Penalty | reg.GroupLasso] | None = None
+    prox: Callable[[], reg.Regularizer] | None = None
     dropout: float = 0.0
     batch_norm: bool = False
     early_stopping: bool = False
