@@ -480,7 +480,7 @@ CONSTRUCTORS = [
     ),
     (
         "ce-reduction",
-        lambda: F.cross_entropy(tr.ones(2, 3), np.array([0, 1]), "avg"),
+        lambda: F.cross_entropy(tr.ones(2, 3), np.array([0, 1]), reduction="avg"),
         ValueError,
         ["reduction", "'avg'"],
     ),
