@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from . import batchnorm, conv, dropout, group, optim, penalty, pool, warp
+from . import batchnorm, conv, dropout, group, noise, optim, penalty, pool, warp
 
 VERSIONS = ("reference", "cpu", "cuda")
 
@@ -44,6 +44,7 @@ _BACKENDS = {
         group_norms=group.group_norms_reference,
         group_scale=group.group_scale_reference,
         group_add_scaled=group.group_add_scaled_reference,
+        normal_fill=noise.normal_fill_reference,
     ),
     "cpu": SimpleNamespace(
         penalty_value=penalty.penalty_value_cpu,
@@ -67,6 +68,7 @@ _BACKENDS = {
         group_norms=group.group_norms_cpu,
         group_scale=group.group_scale_cpu,
         group_add_scaled=group.group_add_scaled_cpu,
+        normal_fill=noise.normal_fill_cpu,
     ),
     "cuda": SimpleNamespace(
         penalty_value=penalty.penalty_value_cuda,
@@ -90,6 +92,7 @@ _BACKENDS = {
         group_norms=group.group_norms_cuda,
         group_scale=group.group_scale_cuda,
         group_add_scaled=group.group_add_scaled_cuda,
+        normal_fill=noise.normal_fill_cuda,
     ),
 }
 

@@ -247,6 +247,8 @@ class Dense(Module):
 class ReLU(Module):
     """max(x, 0) elementwise."""
 
+    elementwise = True  # acts on each feature alone (reg.prune relies on it)
+
     def forward(self, x: Tensor) -> Tensor:
         """max(x, 0)."""
         return x.relu()
@@ -254,6 +256,8 @@ class ReLU(Module):
 
 class Tanh(Module):
     """tanh(x) elementwise."""
+
+    elementwise = True
 
     def forward(self, x: Tensor) -> Tensor:
         """tanh(x)."""
@@ -263,6 +267,8 @@ class Tanh(Module):
 class Sigmoid(Module):
     """1 / (1 + exp(-x)) elementwise."""
 
+    elementwise = True
+
     def forward(self, x: Tensor) -> Tensor:
         """1 / (1 + exp(-x))."""
         return x.sigmoid()
@@ -271,9 +277,136 @@ class Sigmoid(Module):
 class Identity(Module):
     """Returns its input unchanged (a placeholder layer)."""
 
+    elementwise = True
+
     def forward(self, x: Tensor) -> Tensor:
         """x unchanged."""
         return x
+
+
+class LeakyReLU(Module):
+    """x where x > 0, else negative_slope * x (PyTorch's LeakyReLU)."""
+
+    elementwise = True
+
+    def __init__(self, negative_slope: float = 0.01):
+        super().__init__()
+        self.negative_slope = check.finite("LeakyReLU", "negative_slope", negative_slope)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """F.leaky_relu(x, negative_slope)."""
+        return F.leaky_relu(x, self.negative_slope)
+
+
+class ELU(Module):
+    """x where x > 0, else alpha * (exp(x) - 1) (PyTorch's ELU)."""
+
+    elementwise = True
+
+    def __init__(self, alpha: float = 1.0):
+        super().__init__()
+        self.alpha = check.finite("ELU", "alpha", alpha)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """F.elu(x, alpha)."""
+        return F.elu(x, self.alpha)
+
+
+class Softplus(Module):
+    """log(1 + exp(beta x)) / beta, linear above threshold (PyTorch's Softplus)."""
+
+    elementwise = True
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta = check.finite("Softplus", "beta", beta, low=0.0, low_open=True)
+        self.threshold = check.finite("Softplus", "threshold", threshold)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """F.softplus(x, beta, threshold)."""
+        return F.softplus(x, self.beta, self.threshold)
+
+
+class SiLU(Module):
+    """x * sigmoid(x) (PyTorch's SiLU, also called swish)."""
+
+    elementwise = True
+
+    def forward(self, x: Tensor) -> Tensor:
+        """F.silu(x)."""
+        return F.silu(x)
+
+
+class GELU(Module):
+    """x * Phi(x) with the exact normal CDF, or approximate="tanh" (PyTorch's GELU)."""
+
+    elementwise = True
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        self.approximate = check.choice("GELU", "approximate", approximate, ("none", "tanh"))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """F.gelu(x, approximate)."""
+        return F.gelu(x, self.approximate)
+
+
+class Softmax(Module):
+    """exp(x) / sum(exp(x)) along `dim` (PyTorch's Softmax)."""
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = check.integer("Softmax", "dim", dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x.softmax(dim)."""
+        return x.softmax(self.dim)
+
+
+class LogSoftmax(Softmax):
+    """x - logsumexp(x) along `dim` (PyTorch's LogSoftmax)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x.log_softmax(dim)."""
+        return x.log_softmax(self.dim)
+
+
+class GaussianNoise(Module):
+    """Adds N(0, stddev^2) noise to every element while training (Keras's GaussianNoise);
+    identity in eval mode. A regularizer for small data: the net cannot memorize exact inputs."""
+
+    elementwise = True
+
+    def __init__(self, stddev: float):
+        super().__init__()
+        self.stddev = check.finite("GaussianNoise", "stddev", stddev, low=0.0)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """F.gaussian_noise(x, stddev, training)."""
+        return F.gaussian_noise(x, self.stddev, self.training)
+
+    def extra_repr(self) -> str:
+        """ "stddev=..."."""
+        return f"stddev={self.stddev}"
+
+
+class GaussianDropout(Module):
+    """Multiplies every element by N(1, rate / (1 - rate)) noise while training (Keras's
+    GaussianDropout); identity in eval mode."""
+
+    elementwise = True
+
+    def __init__(self, rate: float):
+        super().__init__()
+        self.rate = check.number("GaussianDropout", "rate", rate, 0.0, 1.0, high_open=True)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """F.gaussian_dropout(x, rate, training)."""
+        return F.gaussian_dropout(x, self.rate, self.training)
+
+    def extra_repr(self) -> str:
+        """ "rate=..."."""
+        return f"rate={self.rate}"
 
 
 class Flatten(Module):

@@ -295,11 +295,9 @@ def prune(model: Module) -> Module:
 
 def _per_unit(module: Module) -> bool:
     """Whether a layer acts on each feature on its own (so a constant feature stays constant)."""
-    from .nn import BatchNorm1d, Dropout, Identity, ReLU, Sigmoid, Tanh
+    from .nn import BatchNorm1d, Dropout
 
-    return isinstance(module, ReLU | Tanh | Sigmoid | Identity | Dropout | BatchNorm1d) or (
-        getattr(module, "elementwise", False)
-    )
+    return getattr(module, "elementwise", False) or isinstance(module, Dropout | BatchNorm1d)
 
 
 def _keep_features(layer: Module, keep: np.ndarray) -> None:
