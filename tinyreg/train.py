@@ -29,7 +29,7 @@ from .callbacks import (
 )
 from .data import DataLoader
 from .device import check_device, to_device
-from .nn import BatchNorm1d, Module
+from .nn import BatchNorm1d, Module, clip_grad_norm_
 from .optim import Optimizer
 from .reg import GroupLasso, Penalty, penalized, sparsity
 from .tensor import Tensor, no_grad, tensor
@@ -66,6 +66,9 @@ class Trainer:
     a run that ends normally keeps its last weights unless EarlyStopping(restore_best_weights=
     True) asks otherwise, as in Keras. `best_epoch` (0-based) and `best_weights` stay readable.
 
+    clip_grad_norm: if given, gradients are rescaled after each backward so that their total
+    2-norm is at most this (`nn.utils.clip_grad_norm_`, PyTorch's rule).
+
     Logged per epoch: `loss` (the data loss, without the penalty, so it compares with
     `val_loss`), `penalty` and `total_loss` = loss + penalty (what the optimizer minimizes; Keras
     logs this one as `loss`), `accuracy`, `lr`, `sparsity`, `epoch_time`, and `val_*`.
@@ -85,6 +88,7 @@ class Trainer:
         metrics: Sequence[str] = ("accuracy",),
         device: str = "cpu",
         monitor: str | None = None,
+        clip_grad_norm: float | None = None,
     ):
         owner = "Trainer"
         check.instance(owner, "model", model, Module, "a tinyreg Module")
@@ -120,6 +124,9 @@ class Trainer:
         self.callbacks, self.metrics = list(callbacks), tuple(metrics)
         self.device = check_device(device)
         self.monitor = monitor
+        if clip_grad_norm is not None:
+            clip_grad_norm = check.finite(owner, "clip_grad_norm", clip_grad_norm, low=0.0)
+        self.clip_grad_norm = clip_grad_norm
         self.stop_training = False
         self.history = History()
         self.best_weights: dict[str, np.ndarray] | None = None
@@ -291,6 +298,8 @@ class Trainer:
                     "smaller learning rate); training stopped"
                 )
             total.backward()
+            if self.clip_grad_norm is not None:
+                clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
             self.optimizer.step()
             totals["loss"] += data_loss.item() * len(xb)
             totals["seen"] += len(xb)
