@@ -14,7 +14,7 @@ import json
 import math
 import os
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -70,6 +70,9 @@ class Callback:
 
     def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None:
         """Called before each epoch (0-based index)."""
+
+    def on_batch_end(self, trainer: Trainer, batch: int) -> None:
+        """Called after each optimizer step (batch index within the epoch, from 0)."""
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         """Called after each epoch with its logs (loss, val_loss, ...)."""
@@ -210,3 +213,39 @@ class ModelCheckpoint(Callback):
                 return
             self.best = current
         save(trainer.model, self.path.format(epoch=epoch + 1))
+
+
+class LRSchedulerCallback(Callback):
+    """Steps a learning-rate scheduler inside `Trainer.fit`: after every epoch (interval="epoch",
+    for StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR), after every batch
+    (interval="batch", for OneCycleLR), or with the epoch's `monitor` value for
+    ReduceLROnPlateau. The logged `lr` is the first group's rate during the epoch."""
+
+    def __init__(self, scheduler: Any, interval: str = "epoch", monitor: str = "val_loss"):
+        if not hasattr(scheduler, "step"):
+            raise TypeError(f"LRSchedulerCallback: scheduler must be an optim.lr_scheduler "
+                            f"scheduler, got a {type(scheduler).__name__}")  # fmt: skip
+        self.scheduler = scheduler
+        self.interval = check.choice("LRSchedulerCallback", "interval", interval,
+                                     ("epoch", "batch"))  # fmt: skip
+        self.monitor = check.instance("LRSchedulerCallback", "monitor", monitor, str, "a str")
+        self._plateau = type(scheduler).__name__ == "ReduceLROnPlateau"
+        if self._plateau and self.interval == "batch":
+            raise ValueError("LRSchedulerCallback: ReduceLROnPlateau steps once per epoch")
+
+    def on_batch_end(self, trainer: Trainer, batch: int) -> None:
+        """Step a per-batch schedule."""
+        if self.interval == "batch":
+            self.scheduler.step()
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        """Step a per-epoch schedule (with the monitored value for ReduceLROnPlateau)."""
+        if self.interval != "epoch":
+            return
+        if self._plateau:
+            if self.monitor not in logs:
+                raise ValueError(f"LRSchedulerCallback: {self.monitor!r} is not in the logs "
+                                 f"({', '.join(logs)})")  # fmt: skip
+            self.scheduler.step(logs[self.monitor])
+        else:
+            self.scheduler.step()

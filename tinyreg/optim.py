@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from . import lr_scheduler  # noqa: F401  (optim.lr_scheduler, as in PyTorch)
 from . import validate as check
 from .device import contiguous, kernels_for, on_gpu, to_device
 from .nn import Module

@@ -23,6 +23,7 @@ from .callbacks import (
     Callback,
     EarlyStopping,
     History,
+    LRSchedulerCallback,
     ModelCheckpoint,
     improves,
     resolve_mode,
@@ -34,8 +35,8 @@ from .optim import Optimizer
 from .reg import GroupLasso, Penalty, penalized, sparsity
 from .tensor import Tensor, no_grad, tensor
 
-__all__ = ["Callback", "DataLoader", "EarlyStopping", "History", "ModelCheckpoint", "Trainer",
-           "TrainingError"]  # fmt: skip
+__all__ = ["Callback", "DataLoader", "EarlyStopping", "History", "LRSchedulerCallback",
+           "ModelCheckpoint", "Trainer", "TrainingError"]  # fmt: skip
 
 
 class TrainingError(RuntimeError):
@@ -276,6 +277,7 @@ class Trainer:
                      skip_single: bool) -> dict[str, float]:  # fmt: skip
         self.model.train()
         start = time.perf_counter()
+        lr_at_start = self.optimizer.param_groups[0]["lr"]
         totals = {"loss": 0.0, "penalty": 0.0, "correct": 0, "seen": 0}
         for index, (xb, yb) in enumerate(loader):
             bar.update(1)
@@ -301,6 +303,8 @@ class Trainer:
             if self.clip_grad_norm is not None:
                 clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
             self.optimizer.step()
+            for callback in self.callbacks:
+                callback.on_batch_end(self, index)
             totals["loss"] += data_loss.item() * len(xb)
             totals["seen"] += len(xb)
             if "accuracy" in self.metrics:
@@ -314,7 +318,7 @@ class Trainer:
         if self.penalty is not None:
             logs["penalty"] = totals["penalty"] / seen
             logs["total_loss"] = logs["loss"] + logs["penalty"]
-        logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
+        logs["lr"] = float(lr_at_start)
         logs["sparsity"] = self.sparsity()
         logs["epoch_time"] = time.perf_counter() - start
         return logs
