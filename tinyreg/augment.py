@@ -19,6 +19,7 @@ one matrix per image: one pass over the pixels.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -276,3 +277,93 @@ class Compose(Transform):
             if t is not None and not isinstance(t, AffineTransform):
                 images = t.apply(images)
         return images
+
+
+class _LabelMixing:
+    """Base of the batch transforms that mix pairs of examples and their labels: called as
+    `transform(images, labels)`, they return (mixed images, soft labels of shape (N, classes)),
+    pairing each example with the next one in the batch (the batch rolled by 1, as
+    torchvision.transforms.v2 does). The mixing weight lam ~ Beta(alpha, alpha), one per batch.
+    Identity (with one-hot labels) in eval mode."""
+
+    mixes_labels = True
+
+    def __init__(self, alpha: float = 1.0, num_classes: int | None = None,
+                 seed: int | None = None):  # fmt: skip
+        owner = type(self).__name__
+        self.alpha = check.finite(owner, "alpha", alpha, low=0.0, low_open=True)
+        self.num_classes = (None if num_classes is None else
+                            check.integer(owner, "num_classes", num_classes, low=1))  # fmt: skip
+        if seed is not None:
+            seed = check.integer(owner, "seed", seed, low=0)
+        self._rng = np.random.default_rng(seed) if seed is not None else None
+        self.training = True
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The transform's own generator if it was given a seed, else the global one."""
+        return self._rng if self._rng is not None else _random.generator()
+
+    def train(self, mode: bool = True) -> _LabelMixing:
+        """Training mode (mixing) or, with mode=False, eval mode (no mixing)."""
+        self.training = check.boolean(f"{type(self).__name__}.train", "mode", mode)
+        return self
+
+    def eval(self) -> _LabelMixing:
+        """Eval mode: images pass unchanged, labels become one-hot."""
+        return self.train(False)
+
+    def __call__(self, images: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
+        owner = type(self).__name__
+        array, _, with_channels = _batch(owner, images)
+        y = check.label_array(owner, "labels", labels)
+        if y.shape != (len(array),):
+            raise ValueError(f"{owner}: labels must be one class index per image ({len(array)},), "
+                             f"got shape {y.shape}")  # fmt: skip
+        classes = self.num_classes or int(y.max()) + 1
+        if y.min() < 0 or y.max() >= classes:
+            raise ValueError(f"{owner}: labels must lie in [0, {classes}), got values in "
+                             f"[{y.min()}, {y.max()}]")  # fmt: skip
+        onehot = np.eye(classes, dtype=array.dtype)[y]
+        if not self.training or len(array) < 2:
+            return array if with_channels else array[:, 0], onehot
+        lam = float(self.rng.beta(self.alpha, self.alpha))
+        mixed, lam = self.mix(array, np.roll(array, 1, axis=0), lam)
+        soft = (lam * onehot + (1 - lam) * np.roll(onehot, 1, axis=0)).astype(array.dtype)
+        return (mixed if with_channels else mixed[:, 0]), soft
+
+    def mix(self, images: np.ndarray, partners: np.ndarray, lam: float
+            ) -> tuple[np.ndarray, float]:  # fmt: skip
+        """The mixed batch and the label weight of the original images."""
+        raise NotImplementedError
+
+
+class MixUp(_LabelMixing):
+    """MixUp (Zhang et al., 2018), torchvision.transforms.v2.MixUp's semantics: with
+    lam ~ Beta(alpha, alpha), x = lam * x + (1 - lam) * x_next and
+    y = lam * onehot(y) + (1 - lam) * onehot(y_next)."""
+
+    def mix(self, images: np.ndarray, partners: np.ndarray, lam: float
+            ) -> tuple[np.ndarray, float]:  # fmt: skip
+        """lam * images + (1 - lam) * partners."""
+        return (lam * images + (1 - lam) * partners).astype(images.dtype), lam
+
+
+class CutMix(_LabelMixing):
+    """CutMix (Yun et al., 2019), torchvision.transforms.v2.CutMix's semantics: lam ~
+    Beta(alpha, alpha); a box centred at a uniform pixel (r_x, r_y) with half-sizes
+    int(0.5 sqrt(1 - lam) W) and int(0.5 sqrt(1 - lam) H), clipped to the image, is pasted from
+    the next image; the label weight becomes 1 - box area / image area."""
+
+    def mix(self, images: np.ndarray, partners: np.ndarray, lam: float
+            ) -> tuple[np.ndarray, float]:  # fmt: skip
+        """The images with a box pasted from their partners, and the adjusted lam."""
+        h, w = images.shape[2:]
+        r_x, r_y = int(self.rng.integers(w)), int(self.rng.integers(h))
+        r = 0.5 * math.sqrt(1.0 - lam)
+        half_w, half_h = int(r * w), int(r * h)
+        x1, y1 = max(r_x - half_w, 0), max(r_y - half_h, 0)
+        x2, y2 = min(r_x + half_w, w), min(r_y + half_h, h)
+        mixed = images.copy()
+        mixed[..., y1:y2, x1:x2] = partners[..., y1:y2, x1:x2]
+        return mixed, 1.0 - (x2 - x1) * (y2 - y1) / (w * h)

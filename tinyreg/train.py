@@ -283,7 +283,9 @@ class Trainer:
             bar.update(1)
             if skip_single and len(xb) == 1:
                 continue
-            if self.augment is not None:
+            if getattr(self.augment, "mixes_labels", False):
+                xb, yb = self.augment(xb, yb)  # MixUp / CutMix: soft labels (N, classes)
+            elif self.augment is not None:
                 xb = self.augment(xb)
             self.optimizer.zero_grad()
             out = self.model(tensor(xb, device=self.device))  # one host-to-device copy
@@ -309,7 +311,8 @@ class Trainer:
             totals["seen"] += len(xb)
             if "accuracy" in self.metrics:
                 predicted = to_device(out.data.argmax(axis=-1), "cpu")
-                totals["correct"] += int((predicted == yb).sum())
+                truth = yb.argmax(axis=-1) if yb.ndim == 2 else yb  # the dominant mixed label
+                totals["correct"] += int((predicted == truth).sum())
             bar.set_postfix(loss=f"{value:.4f}", refresh=False)
         seen = max(totals["seen"], 1)
         logs = {"loss": totals["loss"] / seen}
