@@ -9,10 +9,11 @@ import pytest
 MODULES = [
     *(f"tinyreg.{m}" for m in ("tensor", "functional", "device", "random", "gradcheck", "validate",
                                "nn", "reg", "optim", "data", "augment", "callbacks", "train",
-                               "plots", "serialization", "stats")),
+                               "plots", "serialization", "stats", "lr_scheduler",
+                               "swa_utils")),
     *(f"tinyreg.app.{m}" for m in ("cli", "compare", "bench_kernels", "bench_train", "timing")),
     *(f"tinyreg.kernels.{m}" for m in ("penalty", "optim", "dropout", "batchnorm", "warp", "rng",
-                                       "conv", "pool")),
+                                       "conv", "pool", "group", "noise")),
     "tinyreg.kernels",
 ]  # fmt: skip
 

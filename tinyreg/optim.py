@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import lr_scheduler  # noqa: F401  (optim.lr_scheduler, as in PyTorch)
+from . import lr_scheduler, swa_utils  # noqa: F401  (optim.lr_scheduler, optim.swa_utils)
 from . import validate as check
 from .device import contiguous, kernels_for, on_gpu, to_device
 from .nn import Module

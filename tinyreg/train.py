@@ -33,6 +33,7 @@ from .device import check_device, to_device
 from .nn import BatchNorm1d, Module, clip_grad_norm_
 from .optim import Optimizer
 from .reg import GroupLasso, Penalty, penalized, sparsity
+from .swa_utils import AveragedModel
 from .tensor import Tensor, no_grad, tensor
 
 __all__ = ["Callback", "DataLoader", "EarlyStopping", "History", "LRSchedulerCallback",
@@ -67,6 +68,10 @@ class Trainer:
     a run that ends normally keeps its last weights unless EarlyStopping(restore_best_weights=
     True) asks otherwise, as in Keras. `best_epoch` (0-based) and `best_weights` stay readable.
 
+    ema: if given (a decay in [0, 1)), an exponential moving average of the weights is kept after
+    every step (`optim.swa_utils.AveragedModel(model, decay=ema)`) and the model holds it when
+    training ends, as Keras's use_ema does (EarlyStopping's restored weights, if any, come after
+    and win; BatchNorm statistics are the last ones seen).
     clip_grad_norm: if given, gradients are rescaled after each backward so that their total
     2-norm is at most this (`nn.utils.clip_grad_norm_`, PyTorch's rule).
 
@@ -90,6 +95,7 @@ class Trainer:
         device: str = "cpu",
         monitor: str | None = None,
         clip_grad_norm: float | None = None,
+        ema: float | None = None,
     ):
         owner = "Trainer"
         check.instance(owner, "model", model, Module, "a tinyreg Module")
@@ -128,6 +134,10 @@ class Trainer:
         if clip_grad_norm is not None:
             clip_grad_norm = check.finite(owner, "clip_grad_norm", clip_grad_norm, low=0.0)
         self.clip_grad_norm = clip_grad_norm
+        if ema is not None:
+            ema = check.number(owner, "ema", ema, 0.0, 1.0, high_open=True)
+        self.ema = ema
+        self.averaged: AveragedModel | None = None
         self.stop_training = False
         self.history = History()
         self.best_weights: dict[str, np.ndarray] | None = None
@@ -172,6 +182,9 @@ class Trainer:
         """Fraction of exactly-zero penalized weights (`reg.sparsity` over the weights the
         penalty covers; Dense weights when there is no penalty)."""
         return sparsity(penalized(self.model, self.penalty.params if self.penalty else None))
+
+    def _averaged_parameters(self) -> dict[str, np.ndarray]:
+        return {name: p.data for name, p in self.averaged.module.named_parameters()}
 
     # ------------------------------------------------------------------ best weights
     def _remember_if_best(self, epoch: int, logs: dict[str, float]) -> None:
@@ -240,6 +253,7 @@ class Trainer:
         from tqdm.auto import tqdm
 
         self.history, self.stop_training = History(), False
+        self.averaged = AveragedModel(self.model, self.ema) if self.ema is not None else None
         for callback in self.callbacks:
             callback.on_train_begin(self)
         try:
@@ -269,6 +283,9 @@ class Trainer:
             message = self._restore_best("training interrupted")
             print(f"\ntinyreg: {message}; the history so far is kept", file=sys.stderr)
         finally:
+            if self.averaged is not None and self.averaged.n_averaged:
+                self.model.load_state_dict({**self.model.state_dict(),
+                                            **self._averaged_parameters()})  # fmt: skip
             self.model.eval()
             _run_all([lambda c=c: c.on_train_end(self) for c in self.callbacks])
         return self.history
@@ -305,6 +322,8 @@ class Trainer:
             if self.clip_grad_norm is not None:
                 clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
             self.optimizer.step()
+            if self.averaged is not None:
+                self.averaged.update_parameters(self.model)
             for callback in self.callbacks:
                 callback.on_batch_end(self, index)
             totals["loss"] += data_loss.item() * len(xb)
