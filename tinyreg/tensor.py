@@ -320,13 +320,25 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return op("neg", -self.data, (self,), lambda g: (-g,))
 
-    def __pow__(self, exponent: float) -> Tensor:
-        """x ** c for a real scalar c; d/dx = c * x ** (c - 1), and 0 for c = 0 (as PyTorch,
-        where the formula would give 0 * inf = NaN at x = 0)."""
+    def __pow__(self, exponent: Any) -> Tensor:
+        """x ** c for a real scalar c (d/dx = c * x ** (c - 1), and 0 for c = 0, as PyTorch,
+        where the formula would give 0 * inf = NaN at x = 0), or x ** y for a tensor y
+        (d/dy = x ** y * log x)."""
+        if isinstance(exponent, Tensor):
+            a, b = self.data, exponent.data
+            out = a**b
+
+            def backward_both(g):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ga = g * b * a ** (b - 1) if self.requires_grad else None
+                    gb = g * out * np.log(a) if exponent.requires_grad else None
+                return ga, gb
+
+            return op("pow", out, (self, exponent), backward_both)
         if isinstance(exponent, bool | np.bool_) or not isinstance(
             exponent, int | float | np.integer | np.floating
         ):
-            raise TypeError(f"pow: exponent must be a real scalar, got {exponent!r}")
+            raise TypeError(f"pow: exponent must be a real scalar or a Tensor, got {exponent!r}")
         a = self.data
 
         def backward(g):
@@ -335,6 +347,40 @@ class Tensor:
             return (g * exponent * a ** (exponent - 1),)
 
         return op("pow", a**exponent, (self,), backward)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        """c ** x for a real scalar c; d/dx = c ** x * log c."""
+        if isinstance(base, bool | np.bool_) or not isinstance(
+            base, int | float | np.integer | np.floating
+        ):
+            raise TypeError(f"pow: base must be a real scalar, got {base!r}")
+        out = np.asarray(base, self.dtype) ** self.data
+        return op("rpow", out, (self,), lambda g: (g * out * np.log(base),))
+
+    # ----------------------------------------------------------------- comparisons
+    # <, <=, >, >= give bool tensors (no gradient). == and != keep Python's identity meaning,
+    # because tensors are dictionary keys (optimizer state); use eq() / ne() elementwise.
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor(self.data < _operand(other))
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor(self.data <= _operand(other))
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor(self.data > _operand(other))
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor(self.data >= _operand(other))
+
+    __hash__ = object.__hash__
+
+    def eq(self, other: Any) -> Tensor:
+        """Elementwise x == other as a bool tensor (torch.eq; `==` is identity here)."""
+        return Tensor(self.data == _operand(other))
+
+    def ne(self, other: Any) -> Tensor:
+        """Elementwise x != other as a bool tensor (torch.ne)."""
+        return Tensor(self.data != _operand(other))
 
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, other)
@@ -518,6 +564,246 @@ class Tensor:
         if high is not None:
             inside &= a <= high
         return op("clip", np.clip(a, low, high), (self,), lambda g: (g * inside,))
+
+    # ----------------------------------------------------------------- more ops (PyTorch names)
+    def min(self, dim: int | tuple | None = None, keepdim: bool = False, *,
+            axis: int | tuple | None = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        """Minimum over `dim` (values only); the gradient is shared among tied minima."""
+        return -((-self).max(dim, keepdim, axis=axis, keepdims=keepdims))
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the (first) maximum over `dim`, or of the flattened tensor; no gradient."""
+        return _index_result(self.data.argmax(axis=dim, keepdims=keepdim))
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the (first) minimum over `dim`, or of the flattened tensor; no gradient."""
+        return _index_result(self.data.argmin(axis=dim, keepdims=keepdim))
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), accurate near 0; gradient 1 / (1 + x)."""
+        a = self.data
+        return op("log1p", np.log1p(a), (self,), lambda g: (g / (1 + a),))
+
+    def expm1(self) -> Tensor:
+        """exp(x) - 1, accurate near 0; gradient exp(x)."""
+        out = np.expm1(self.data)
+        return op("expm1", out, (self,), lambda g: (g * (out + 1),))
+
+    def sin(self) -> Tensor:
+        """sin(x); gradient cos(x)."""
+        a = self.data
+        return op("sin", np.sin(a), (self,), lambda g: (g * np.cos(a),))
+
+    def cos(self) -> Tensor:
+        """cos(x); gradient -sin(x)."""
+        a = self.data
+        return op("cos", np.cos(a), (self,), lambda g: (-g * np.sin(a),))
+
+    def sign(self) -> Tensor:
+        """sign(x) in {-1, 0, 1}; gradient 0 (as PyTorch)."""
+        return op("sign", np.sign(self.data), (self,), lambda g: (g * 0,))
+
+    def squeeze(self, dim: int | None = None) -> Tensor:
+        """Drop size-1 dimensions (all, or `dim` if it has size 1, as torch.squeeze)."""
+        shape = self.shape
+        if dim is None:
+            new = tuple(n for n in shape if n != 1)
+        else:
+            d = _dim(dim, self.ndim, "squeeze")
+            new = shape[:d] + shape[d + 1 :] if shape and shape[d] == 1 else shape
+        return self.reshape(new)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a size-1 dimension at `dim` (in [-ndim - 1, ndim])."""
+        d = _dim(dim, self.ndim + 1, "unsqueeze")
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dimensions start_dim..end_dim into one (torch.flatten)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = _dim(start_dim, self.ndim, "flatten"), _dim(end_dim, self.ndim, "flatten")
+        merged = int(np.prod(self.shape[start : end + 1]))
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])
+
+    def view(self, *shape: int) -> Tensor:
+        """`reshape` under PyTorch's other name (tinyreg arrays are not shared views)."""
+        return self.reshape(*shape)
+
+    def expand(self, *sizes: int) -> Tensor:
+        """Broadcast to `sizes` (-1 keeps a dimension), as torch.expand; the gradient is summed
+        back over the broadcast dimensions."""
+        if len(sizes) == 1 and isinstance(sizes[0], tuple | list):
+            sizes = tuple(sizes[0])
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ValueError(f"expand: {len(sizes)} sizes for a {self.ndim}-d tensor")
+        target = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+        try:
+            out = np.broadcast_to(self.data, target)
+        except ValueError:
+            raise ValueError(f"expand: cannot expand shape {self.shape} to {sizes}") from None
+        return op("expand", out, (self,), lambda g: (g,))
+
+    def var(self, dim: int | tuple | None = None, unbiased: bool = True,
+            keepdim: bool = False) -> Tensor:  # fmt: skip
+        """Variance over `dim`: sum((x - mean)^2) / (n - 1) (unbiased, PyTorch's default) or / n."""
+        dims, keep = _reduction_dims(self.ndim, dim, None, keepdim, None, "var")
+        count = int(np.prod([self.shape[i] for i in (range(self.ndim) if dims is None else dims)]))
+        centered = self - self.mean(dims, keepdim=True)
+        denominator = count - int(unbiased)
+        scale = 1.0 / denominator if denominator > 0 else float("nan")
+        return (centered * centered).sum(dims, keep) * scale
+
+    def std(self, dim: int | tuple | None = None, unbiased: bool = True,
+            keepdim: bool = False) -> Tensor:  # fmt: skip
+        """sqrt(var) over `dim` (unbiased by default, as PyTorch)."""
+        return self.var(dim, unbiased, keepdim).sqrt()
+
+    def prod(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Product over `dim` (or all); the gradient of each factor is the product of the others
+        (exact with zeros, from exclusive cumulative products)."""
+        a = self.data
+        axis = None if dim is None else _dim(dim, self.ndim, "prod")
+        flat = a.reshape(-1) if axis is None else a
+        ax = 0 if axis is None else axis
+        ones = np.ones_like(np.take(flat, [0], axis=ax)) if flat.shape[ax] else None
+        if ones is None:
+            others = np.zeros_like(flat)
+        else:
+            left = np.concatenate([ones, np.cumprod(flat, axis=ax)], axis=ax)
+            left = np.take(left, range(flat.shape[ax]), axis=ax)
+            right = np.flip(np.cumprod(np.flip(flat, ax), axis=ax), ax)
+            right = np.concatenate([np.take(right, range(1, flat.shape[ax]), axis=ax), ones],
+                                   axis=ax)  # fmt: skip
+            others = left * right
+        out = _array(a.prod(axis=axis, keepdims=keepdim))
+
+        def backward(g):
+            if axis is None:
+                return ((others * g).reshape(a.shape),)
+            return (others * (g if keepdim else np.expand_dims(g, axis)),)
+
+        return op("prod", out, (self,), backward)
+
+    def cumsum(self, dim: int) -> Tensor:
+        """Cumulative sum along `dim`; the gradient is the reversed cumulative sum of g."""
+        d = _dim(dim, self.ndim, "cumsum")
+        return op("cumsum", np.cumsum(self.data, axis=d), (self,),
+                  lambda g: (np.flip(np.cumsum(np.flip(g, d), axis=d), d),))  # fmt: skip
+
+    def logsumexp(self, dim: int | tuple, keepdim: bool = False) -> Tensor:
+        """log(sum(exp(x))) over `dim`, with the maximum subtracted first; gradient softmax."""
+        dims, keep = _reduction_dims(self.ndim, dim, None, keepdim, None, "logsumexp")
+        a = self.data
+        top = a.max(axis=dims, keepdims=True)
+        top = np.where(np.isfinite(top), top, 0)
+        total = np.log(np.exp(a - top).sum(axis=dims, keepdims=True)) + top
+        out = total if keep else _array(np.squeeze(total, axis=dims))
+
+        def backward(g):
+            return ((g if keep else np.expand_dims(g, dims)) * np.exp(a - total),)
+
+        return op("logsumexp", out, (self,), backward)
+
+    def norm(self, p: float = 2, dim: int | tuple | None = None, keepdim: bool = False) -> Tensor:
+        """(sum |x|^p)^(1/p) over `dim` (all by default), p > 0 or inf (max |x|). The gradient
+        is sign(x) |x|^(p-1) / norm^(p-1), and 0 where the norm is 0 (PyTorch's subgradient)."""
+        if p == float("inf"):
+            return self.abs().max(dim, keepdim)
+        p = float(p)
+        if not p > 0:
+            raise ValueError(f"norm: p must be > 0 or inf, got {p}")
+        dims, keep = _reduction_dims(self.ndim, dim, None, keepdim, None, "norm")
+        a = self.data
+        total = (np.abs(a) ** p).sum(axis=dims, keepdims=True) ** (1 / p)
+        out = total if keep else _array(np.squeeze(total, axis=dims) if dims else total.reshape(()))
+
+        def backward(g):
+            g = g if keep else (np.expand_dims(g, dims) if dims else np.reshape(g, total.shape))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad = np.sign(a) * np.abs(a) ** (p - 1) / total ** (p - 1)
+            return (np.where(total > 0, grad, 0) * g,)
+
+        return op("norm", out, (self,), backward)
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        """torch.clamp: `clip` under PyTorch's name and keywords."""
+        return self.clip(min, max)
+
+    def masked_fill(self, mask: Any, value: float) -> Tensor:
+        """`value` where mask is True, x elsewhere; the gradient is 0 under the mask."""
+        m = np.asarray(_operand(mask), dtype=bool)
+        keep = ~m
+        out = np.where(m, np.asarray(value, self.dtype), self.data)
+        return op("masked_fill", out, (self,), lambda g: (g * keep,))
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """torch.gather: out[i][j] = x[i][index[i][j]] along `dim`; the gradient is scattered
+        back (summed where an index repeats)."""
+        d = _dim(dim, self.ndim, "gather")
+        idx = np.asarray(_operand(index))
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"gather: index must be integers, got dtype {idx.dtype}")
+        a = self.data
+
+        def backward(g):
+            full = np.zeros_like(a)
+            grid = list(np.indices(idx.shape, sparse=True))
+            grid[d] = idx
+            np.add.at(full, tuple(grid), g)
+            return (full,)
+
+        return op("gather", np.take_along_axis(a, idx, axis=d), (self,), backward)
+
+    def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> list[Tensor]:
+        """torch.split: pieces of `split_size` along `dim` (the last may be smaller), or of the
+        given section sizes."""
+        d = _dim(dim, self.ndim, "split")
+        n = self.shape[d]
+        if isinstance(split_size_or_sections, int | np.integer):
+            size = int(split_size_or_sections)
+            if size < 1:
+                raise ValueError(f"split: split_size must be >= 1, got {size}")
+            sections = [min(size, n - start) for start in range(0, n, size)]
+        else:
+            sections = [int(k) for k in split_size_or_sections]
+            if sum(sections) != n:
+                raise ValueError(f"split: sections {sections} do not add up to {n}")
+        pieces, start = [], 0
+        for k in sections:
+            index = (slice(None),) * d + (slice(start, start + k),)
+            pieces.append(self[index])
+            start += k
+        return pieces
+
+    def chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:
+        """torch.chunk: `chunks` pieces of ceil(n / chunks) along `dim` (fewer if n is small)."""
+        if chunks < 1:
+            raise ValueError(f"chunk: chunks must be >= 1, got {chunks}")
+        n = self.shape[_dim(dim, self.ndim, "chunk")]
+        return self.split(max(1, -(-n // chunks)), dim)
+
+    def repeat(self, *repeats: int) -> Tensor:
+        """torch.repeat (NumPy's tile): the tensor repeated along each dimension; the gradient
+        sums the copies."""
+        if len(repeats) == 1 and isinstance(repeats[0], tuple | list):
+            repeats = tuple(repeats[0])
+        if len(repeats) < self.ndim:
+            raise ValueError(f"repeat: {len(repeats)} repeats for a {self.ndim}-d tensor")
+        shape = (1,) * (len(repeats) - self.ndim) + self.shape
+        out = np.tile(self.data.reshape(shape), repeats)
+
+        def backward(g):
+            split = g.reshape([x for pair in zip(repeats, shape, strict=True) for x in pair])
+            summed = split.sum(axis=tuple(range(0, split.ndim, 2)))
+            return (summed.reshape(self.shape),)
+
+        return op("repeat", out, (self,), backward)
+
+    def clone(self) -> Tensor:
+        """A copy that stays in the graph (torch.clone); the gradient passes through."""
+        return op("clone", self.data.copy(), (self,), lambda g: (g,))
 
 
 # --------------------------------------------------------------------- graph helpers
@@ -737,3 +1023,30 @@ def randn(*shape: int, dtype: Any = np.float32, requires_grad: bool = False,
         raise ValueError(f"randn: dtype must be float32 or float64, got {dtype!r}")
     values = _random.generator().standard_normal(_shape("randn", shape), dtype=dtype)
     return Tensor(to_device(values, device), requires_grad)
+
+
+def _index_result(indices: Any) -> Tensor:
+    return Tensor(_array(indices).astype(np.int64))
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """torch.where: x where condition is True, else y (broadcast); gradients flow to x under
+    the condition and to y elsewhere."""
+    c = np.asarray(_operand(condition), dtype=bool)
+    a, b = _operand(x), _operand(y)
+    out = np.where(c, a, b)
+    return op("where", out, (x, y), lambda g: (g * c, g * ~c))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum (torch.maximum); where a == b the gradient is split in half."""
+    x, y = _operand(a), _operand(b)
+    wins = (x > y) + 0.5 * (x == y)
+    return op("maximum", np.maximum(x, y), (a, b), lambda g: (g * wins, g * (1 - wins)))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum (torch.minimum); where a == b the gradient is split in half."""
+    x, y = _operand(a), _operand(b)
+    wins = (x < y) + 0.5 * (x == y)
+    return op("minimum", np.minimum(x, y), (a, b), lambda g: (g * wins, g * (1 - wins)))
