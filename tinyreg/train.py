@@ -127,6 +127,8 @@ class Trainer:
             check.instance(owner, "monitor", monitor, str, "a metric name or None")
             resolve_mode("auto", monitor)
         self.model, self.loss, self.optimizer = model, loss, optimizer
+        # class-index losses (also functools.partial(F.cross_entropy, label_smoothing=...))
+        self._class_labels = getattr(loss, "func", loss) in (F.cross_entropy, F.nll_loss)
         self.penalty, self.augment = penalty, augment
         self.callbacks, self.metrics = list(callbacks), tuple(metrics)
         self.device = check_device(device)
@@ -151,7 +153,7 @@ class Trainer:
         X = check.float_array(owner, f"{name} X", X)
         if X.ndim == 0 or len(X) == 0:
             raise ValueError(f"{owner}: the {name} set is empty (X has shape {X.shape})")
-        if self.loss is F.cross_entropy:
+        if self._class_labels:
             y = check.label_array(owner, f"{name} y", y)
         else:
             y = check.float_array(owner, f"{name} y", y)
@@ -167,7 +169,7 @@ class Trainer:
                                  f"{X.shape}; {error}") from None  # fmt: skip
             finally:
                 self.model.train(was_training)
-        if self.loss is F.cross_entropy:
+        if self._class_labels:
             classes = out.shape[-1]
             if y.ndim != 1:
                 raise ValueError(f"{owner}: {name} y must be one class index per row, got "

@@ -58,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["digits", "mnist", "moons", "spirals"],
         help="digits (MLP, default), mnist (the CNN), moons, spirals (MLP)",
     )
-    compare.add_argument("--runs", help="comma-separated subset, e.g. none,l1,l2 (default: all)")
+    compare.add_argument(
+        "--runs",
+        help="comma-separated runs, e.g. none,l1,group_lasso (default: "
+        "the ten seed techniques; also group_lasso, max_norm, label_smoothing, "
+        "mixup, ema)",
+    )
     compare.add_argument("--epochs", type=_at_least(1), default=150,
                          help="most epochs per run (150)")  # fmt: skip
     compare.add_argument("--seed", type=_at_least(0), default=0, help="first seed (0)")
@@ -110,7 +115,8 @@ def _check_args(args: argparse.Namespace) -> None:
             from . import compare
 
             known = [r.name for r in compare.RUNS]
-            args.runs = known if args.runs is None else [n.strip() for n in args.runs.split(",")]
+            default = [r.name for r in compare.RUNS if r.default]
+            args.runs = default if args.runs is None else [n.strip() for n in args.runs.split(",")]
             unknown = [n for n in args.runs if n not in known]
             if unknown or not args.runs:
                 raise UsageError(f"--runs: unknown runs {unknown}; choose from {', '.join(known)}")

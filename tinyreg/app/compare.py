@@ -18,6 +18,7 @@ import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +26,18 @@ import numpy as np
 
 from .. import augment as A
 from .. import data, nn, optim, plots, reg
+from .. import functional as F
 from ..callbacks import EarlyStopping
 from ..random import manual_seed
 from ..stats import Interval, mean_interval, paired_interval
+from ..tensor import tensor as tr_tensor
 from ..train import Trainer
 
 DATASETS = ("digits", "mnist", "moons", "spirals")
 MNIST_EPOCHS = 15
 L1_LAMBDA = 3e-4  # shared by the subgradient and the proximal L1 runs: the same L1
 L2_LAMBDA = 1e-3
+GROUP_LAMBDA = 3e-3
 SMALL = 1e-3  # "small weight" threshold reported beside exact zeros
 
 
@@ -48,6 +52,10 @@ class Run:
     batch_norm: bool = False
     early_stopping: bool = False
     augment: bool = False
+    label_smoothing: float = 0.0
+    mixup: float = 0.0
+    ema: float | None = None
+    default: bool = True  # in the default set (the others: --runs NAME)
 
     def describe(self, images: bool, cnn: bool = False) -> str:
         """What this run applies on data with (or without) images, to the MLP or the CNN, in
@@ -85,6 +93,12 @@ RUNS = [
     Run("augmentation", augment=True),
     Run("all", penalty=lambda: reg.L2(L2_LAMBDA), dropout=0.2, batch_norm=True,
         early_stopping=True, augment=True),
+    # the toolbox of issue [11]: offered with --runs, not in the default set
+    Run("group_lasso", prox=lambda: reg.GroupLasso(GROUP_LAMBDA), default=False),
+    Run("max_norm", prox=lambda: reg.MaxNorm(1.0), default=False),
+    Run("label_smoothing", label_smoothing=0.1, default=False),
+    Run("mixup", mixup=0.2, default=False),
+    Run("ema", ema=0.99, default=False),
 ]  # fmt: skip
 RUNS_BY_NAME = {r.name: r for r in RUNS}
 
@@ -203,16 +217,25 @@ def train_one(run_name: str, seed: int, setting: Setting, device: str = "cpu",
     callbacks = (
         [EarlyStopping(patience=15, restore_best_weights=True)] if run.early_stopping else []
     )
-    trainer = Trainer(model, "cross_entropy", opt, penalty=run.penalty() if run.penalty else None,
-                      augment=augmentation(setting.dataset) if run.augment and dataset.images
-                      else None,
-                      callbacks=callbacks, device=device)  # fmt: skip
+    loss = (partial(F.cross_entropy, label_smoothing=run.label_smoothing)
+            if run.label_smoothing else "cross_entropy")  # fmt: skip
+    augment = None
+    if run.augment and dataset.images:
+        augment = augmentation(setting.dataset)
+    elif run.mixup and dataset.images:
+        augment = A.MixUp(run.mixup, num_classes=dataset.classes)
+    trainer = Trainer(model, loss, opt, penalty=run.penalty() if run.penalty else None,
+                      augment=augment, callbacks=callbacks, device=device,
+                      ema=run.ema)  # fmt: skip
     start = time.perf_counter()
     history = trainer.fit(X, y, val=dataset.val, epochs=setting.epochs,
                           batch_size=setting.batch_size, seed=seed, verbose=0)  # fmt: skip
     seconds = time.perf_counter() - start
-    train, val, test = (trainer.evaluate(*split) for split in (dataset.train, dataset.val,
-                                                                 dataset.test))  # fmt: skip
+    train, val = (trainer.evaluate(*split) for split in (dataset.train, dataset.val))
+    test_logits = trainer.predict(dataset.test[0])
+    test = {"accuracy": float((test_logits.argmax(axis=1) == dataset.test[1]).mean()),
+            # plain cross-entropy for every run (label smoothing changes the training loss only)
+            "loss": F.cross_entropy(tr_tensor(test_logits), dataset.test[1]).item()}  # fmt: skip
     model.to("cpu")
     weights = reg.penalized(model)
     flat = np.concatenate([w.data.ravel() for w in weights])
@@ -486,13 +509,14 @@ def main(
     """Train every chosen run (names from RUNS, all by default) over `seeds` seeds starting at
     `seed`, print the table and the findings, write the report; returns the exit code. The
     command line checks the arguments (cli.py)."""
-    chosen = [r.name for r in RUNS] if chosen is None else chosen
+    chosen = [r.name for r in RUNS if r.default] if chosen is None else chosen
     if "none" not in chosen:
         chosen = ["none", *chosen]  # the reference every difference is taken against
     images = dataset_name in ("digits", "mnist")
-    if not images and "augmentation" in chosen:
-        chosen.remove("augmentation")
-        print("tinyreg compare: augmentation skipped (it needs images)")
+    for name in ("augmentation", "mixup"):
+        if not images and name in chosen:
+            chosen.remove(name)
+            print(f"tinyreg compare: {name} skipped (it needs images)")
     if dataset_name == "mnist" and epochs > MNIST_EPOCHS:
         print(f"tinyreg compare: at most {MNIST_EPOCHS} epochs on MNIST (the CNN's epoch costs "
               "~1 s per run on 2 cores)")  # fmt: skip
