@@ -52,6 +52,12 @@ CLAIMS = {
         and f["zeros_l1"] > f["zeros_none"]
     ),
     "cnn_mnist": lambda f: f["seeds"] >= 2 and min(f["acc_plain"], f["acc_augmentation"]) > 0.6,
+    "group_lasso": lambda f: (
+        f["units_kept_max"] < 256
+        and f["params_after_max"] < f["params_before"]
+        and f["max_output_change"] < 1e-4
+        and f["acc_group_lasso"] > 0.8
+    ),
     "geometry": lambda f: f["l1_zero_weights"] == 1 and f["l2_zero_weights"] == 0,
 }
 
