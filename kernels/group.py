@@ -23,9 +23,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import cuda, float64
+from numba import cuda, float64, njit, prange
 
-from ._cpu import parallel_kernel
+from ._cpu import FASTMATH, parallel_kernel
 from ._cuda import THREADS, grid, read_only, stream_for
 from ._layout import c_contiguous
 
@@ -49,7 +49,7 @@ def group_add_scaled_reference(w, g, columns: bool, factors) -> None:
 
 
 # --------------------------------------------------------------------------- cpu
-@parallel_kernel
+@njit(cache=True, fastmath=FASTMATH)  # serial: column sums accumulate across rows
 def _group_norms_cpu(w, columns, norms):
     rows, cols = w.shape
     norms[:] = 0.0
@@ -64,17 +64,27 @@ def _group_norms_cpu(w, columns, norms):
 @parallel_kernel
 def _group_scale_cpu(w, columns, factors):
     rows, cols = w.shape
-    for i in range(rows):
-        for j in range(cols):
-            w[i, j] *= factors[j if columns else i]
+    for i in prange(rows):
+        if columns:
+            for j in range(cols):
+                w[i, j] *= factors[j]
+        else:
+            f = factors[i]
+            for j in range(cols):
+                w[i, j] *= f
 
 
 @parallel_kernel
 def _group_add_scaled_cpu(w, g, columns, factors):
     rows, cols = w.shape
-    for i in range(rows):
-        for j in range(cols):
-            g[i, j] += factors[j if columns else i] * w[i, j]
+    for i in prange(rows):
+        if columns:
+            for j in range(cols):
+                g[i, j] += factors[j] * w[i, j]
+        else:
+            f = factors[i]
+            for j in range(cols):
+                g[i, j] += f * w[i, j]
 
 
 def _checked(w, factors, dtype=None):

@@ -91,6 +91,28 @@ def _bn_backward_arrays(rng, n, dtype):
     return (rng.standard_normal(x.shape).astype(dtype), x, ones, mean, var, eps, *grads)
 
 
+UNITS = 1024  # group kernels: a (size / 1024, 1024) Dense-like weight, one group per column
+
+
+def _group_arrays(with_grad: bool):
+    def make(rng, n, dtype):
+        w = rng.standard_normal((max(n // UNITS, 1), UNITS)).astype(dtype)
+        factors = rng.uniform(0.5, 1.0, UNITS)
+        if with_grad:
+            return w, np.zeros_like(w), True, factors
+        return w, True, factors
+
+    return make
+
+
+def _norms_arrays(rng, n, dtype):
+    return rng.standard_normal((max(n // UNITS, 1), UNITS)).astype(dtype), True, np.empty(UNITS)
+
+
+def _normal_arrays(rng, n, dtype):
+    return np.empty(n, dtype), 12345
+
+
 F32 = 4
 CASES: list[KernelCase] = [
     KernelCase("penalty value", "penalty_value", F32, _with(_arrays(1), 1e-4, 1e-3)),
@@ -106,6 +128,12 @@ CASES: list[KernelCase] = [
     KernelCase("dropout backward", "dropout_backward", 2 * F32 + 1, _dropout_backward_arrays),
     KernelCase("batchnorm forward", "batchnorm_forward", 2 * F32, _bn_arrays),
     KernelCase("batchnorm backward", "batchnorm_backward", 3 * F32, _bn_backward_arrays),
+    KernelCase("group norms (group lasso)", "group_norms", F32, _norms_arrays),
+    KernelCase("group scale (prox, max-norm)", "group_scale", 2 * F32, _group_arrays(False)),
+    KernelCase("group add (penalty grad)", "group_add_scaled", 3 * F32, _group_arrays(True)),
+    KernelCase("normal noise", "normal_fill", F32, _normal_arrays,
+               baseline=lambda out, key: np.random.default_rng(key).standard_normal(
+                   out.shape, out.dtype, out=out)),
 ]  # fmt: skip
 
 
