@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE = {"tensor", "functional", "device", "random", "gradcheck", "validate"}
 LIBRARY = {"nn", "reg", "optim", "data", "augment", "callbacks", "train", "plots",
-           "serialization", "stats", "lr_scheduler", "swa_utils"}  # fmt: skip
+           "serialization", "stats", "lr_scheduler", "swa_utils", "sweep"}  # fmt: skip
 
 
 def tier(module: str) -> str:

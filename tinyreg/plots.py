@@ -202,3 +202,49 @@ def augmentation_grid(batch: Any, augmented: Any, count: int = 8,
     of two (N, H, W) batches (arrays or Tensors)."""
     return image_grid([np.asarray(unwrap(batch))[:count], np.asarray(unwrap(augmented))[:count]],
                       ["original", "augmented"], path)  # fmt: skip
+
+
+def validation_curve(summaries: Sequence[Any], knob: str, log: bool = False,
+                     path: str | os.PathLike | None = None) -> Figure:  # fmt: skip
+    """Validation loss (mean and 95% interval over folds and seeds) against one knob, with the
+    fraction of exact zeros on a second axis; other knobs at their best values."""
+    valid = [s for s in summaries if s.trials]
+    best = min(valid, key=lambda s: s.val_loss.mean)
+    others = {k: v for k, v in best.point.items() if k != knob}
+    rows = sorted((s for s in valid if all(s.point.get(k) == v for k, v in others.items())),
+                  key=lambda s: s.point[knob])  # fmt: skip
+    x = [s.point[knob] for s in rows]
+    mean = np.array([s.val_loss.mean for s in rows])
+    low = np.array([s.val_loss.low if s.val_loss.n > 1 else s.val_loss.mean for s in rows])
+    high = np.array([s.val_loss.high if s.val_loss.n > 1 else s.val_loss.mean for s in rows])
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    ax.errorbar(x, mean, yerr=[mean - low, high - mean], marker="o", capsize=3, label="val loss")
+    ax.set_xlabel(knob)
+    ax.set_ylabel("validation loss")
+    if log:
+        ax.set_xscale("log")
+    zeros = ax.twinx()
+    zeros.plot(x, [s.zeros for s in rows], color="tab:red", ls="--", marker=".")
+    zeros.set_ylabel("fraction of weights exactly 0", color="tab:red")
+    ax.set_title(f"others at the best: {others}" if others else "mean and 95% interval",
+                 fontsize=8)  # fmt: skip
+    return _finish(fig, path)
+
+
+def heat_map(summaries: Sequence[Any], first: str, second: str,
+             path: str | os.PathLike | None = None) -> Figure:  # fmt: skip
+    """Mean validation loss over a grid of two knobs."""
+    xs = sorted({s.point[first] for s in summaries})
+    ys = sorted({s.point[second] for s in summaries})
+    table = np.full((len(ys), len(xs)), np.nan)
+    for s in summaries:
+        if s.trials:
+            table[ys.index(s.point[second]), xs.index(s.point[first])] = s.val_loss.mean
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    image = ax.imshow(table, origin="lower", aspect="auto", cmap="viridis_r")
+    ax.set_xticks(range(len(xs)), [f"{v:.2g}" for v in xs], rotation=45)
+    ax.set_yticks(range(len(ys)), [f"{v:.2g}" for v in ys])
+    ax.set_xlabel(first)
+    ax.set_ylabel(second)
+    fig.colorbar(image, label="mean validation loss")
+    return _finish(fig, path)

@@ -6,6 +6,7 @@ exit status 2, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from typing import NoReturn
@@ -82,6 +83,39 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--quick", action="store_true", help="a few seconds, for tests")
     compare.set_defaults(handler=_compare)
 
+    sweep = commands.add_parser(
+        "sweep", help="choose a regularization strength by cross-validation",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  tinyreg sweep --space 'l2=1e-6..1e-1:log:6'\n"
+               "  tinyreg sweep --space 'l1_prox=1e-5..1e-2:log:4' 'dropout=0,0.3' --folds 3\n"
+               "  tinyreg sweep --space 'l2=1e-5..1e-1:log:12' --budget 6 --dask-local 2\n"
+               "  tinyreg sweep --space 'group_lasso=1e-4..1e-2:log:5' --scheduler tcp://host:8786",
+    )  # fmt: skip
+    sweep.add_argument(
+        "--space",
+        nargs="+",
+        required=True,
+        metavar="KNOB=VALUES",
+        help="name=lo..hi:log:n, name=lo..hi:n or name=a,b,c; knobs: l1, l2, "
+        "l1_prox, group_lasso, max_norm, dropout, label_smoothing, lr",
+    )
+    sweep.add_argument(
+        "--dataset", default="digits", choices=["digits", "mnist", "moons", "spirals"]
+    )
+    sweep.add_argument("--folds", type=_at_least(0), default=5, help="k-fold CV (0: a holdout)")
+    sweep.add_argument("--seeds", type=_at_least(1), default=1, help="seeds per point and fold")
+    sweep.add_argument("--budget", type=_at_least(1), help="random points instead of the grid")
+    sweep.add_argument("--epochs", type=_at_least(1), default=50)
+    sweep.add_argument("--train-size", type=_at_least(2), help="rows to cross-validate on")
+    sweep.add_argument("--jobs", type=_at_least(1), help="worker processes (joblib)")
+    sweep.add_argument("--scheduler", help="a Dask scheduler address, tcp://HOST:PORT")
+    sweep.add_argument("--dask-local", type=_at_least(1), metavar="N",
+                       help="start a Dask LocalCluster of N worker processes")  # fmt: skip
+    sweep.add_argument("--out", default="sweep", help="folder for results.jsonl and the report")
+    sweep.add_argument("--resume", action="store_true", help="skip trials already in the results")
+    sweep.set_defaults(handler=_sweep)
+
     bench = commands.add_parser("bench", help="measure kernel (and training-step) speed")
     bench.add_argument(
         "what", nargs="?", default="kernels", choices=["kernels", "train"],
@@ -121,9 +155,24 @@ def _check_args(args: argparse.Namespace) -> None:
             if unknown or not args.runs:
                 raise UsageError(f"--runs: unknown runs {unknown}; choose from {', '.join(known)}")
             check_writable("--out", os.path.join(args.out, "report.md"))
+        if args.command == "sweep":
+            check_writable("--out", os.path.join(args.out, "results.jsonl"))
         if getattr(args, "json", None):
             check_writable("--json", args.json)
     except OSError as error:
+        raise UsageError(str(error)) from None
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from . import sweep
+
+    if (args.scheduler or args.dask_local) and importlib.util.find_spec("distributed") is None:
+        raise UsageError("--scheduler/--dask-local need Dask: pip install 'tinyreg[dask]'")
+    try:
+        return sweep.main(args.space, args.dataset, args.folds, args.seeds, args.budget,
+                          args.jobs, args.scheduler, args.dask_local, args.epochs,
+                          args.train_size, args.out, args.resume)  # fmt: skip
+    except ValueError as error:  # a bad search space: said before any trial runs
         raise UsageError(str(error)) from None
 
 
