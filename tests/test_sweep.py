@@ -138,3 +138,26 @@ def test_cli_sweep_runs_and_refuses_bad_spaces(tmp_path, capsys):
     assert "log range needs lo > 0" in capsys.readouterr().err
     assert cli.main(["sweep", "--space", "weight=1,2", "--out", str(tmp_path / "x")]) == 2
     assert "unknown knobs ['weight']" in capsys.readouterr().err
+
+
+def test_linear_path_matches_sklearn_and_cv_picks_lassocv_alpha():
+    from sklearn.datasets import make_regression
+    from sklearn.linear_model import LassoCV, enet_path, lasso_path
+
+    from tinyreg.sweep import cross_validated_alpha, lambda_max, linear_path
+
+    X, y = make_regression(80, 12, n_informative=4, noise=5.0, random_state=0)
+    alphas, coefs = linear_path(X, y, n_alphas=20)
+    assert alphas[0] == pytest.approx(lambda_max(X, y)) and not coefs[:, 0].any()
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    _, expected, _ = lasso_path(Xc, yc, alphas=alphas, tol=1e-12, max_iter=100_000)
+    np.testing.assert_allclose(coefs, expected, atol=1e-4)
+    np.testing.assert_array_equal(coefs == 0, np.abs(expected) < 1e-12)  # the same exact zeros
+    _, coefs = linear_path(X, y, alphas, l1_ratio=0.5)
+    _, expected, _ = enet_path(Xc, yc, alphas=alphas, l1_ratio=0.5, tol=1e-12, max_iter=100_000)
+    np.testing.assert_allclose(coefs, expected, atol=1e-4)
+    splits = folds(len(X), 4, 0.2, seed=0)
+    ours = cross_validated_alpha(X, y, splits, alphas)
+    theirs = LassoCV(alphas=alphas, cv=splits, tol=1e-12, max_iter=100_000).fit(X, y).alpha_
+    steps = abs(int(np.argmin(np.abs(alphas - ours))) - int(np.argmin(np.abs(alphas - theirs))))
+    assert steps <= 1  # within one grid step (equal here)
