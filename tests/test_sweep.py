@@ -161,3 +161,35 @@ def test_linear_path_matches_sklearn_and_cv_picks_lassocv_alpha():
     theirs = LassoCV(alphas=alphas, cv=splits, tol=1e-12, max_iter=100_000).fit(X, y).alpha_
     steps = abs(int(np.argmin(np.abs(alphas - ours))) - int(np.argmin(np.abs(alphas - theirs))))
     assert steps <= 1  # within one grid step (equal here)
+
+
+def test_logistic_path_matches_sklearn_saga():
+    import warnings
+
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+
+    from tinyreg.sweep import logistic_path
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    alphas, coefs, intercepts = logistic_path(X, y, n_alphas=4, eps=0.05)
+    assert not coefs[:, 0].any()  # lambda_max zeroes every weight
+    for k in (1, 3):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reference = LogisticRegression(
+                C=1 / (alphas[k] * len(X)), l1_ratio=1.0, solver="saga", tol=1e-10, max_iter=100_000
+            )
+            reference.fit(X, y)
+        np.testing.assert_allclose(coefs[:, k], reference.coef_[0], atol=1e-3)
+        assert intercepts[k] == pytest.approx(reference.intercept_[0], abs=1e-3)
+        np.testing.assert_array_equal(coefs[:, k] == 0, reference.coef_[0] == 0)
+
+
+def test_cli_model_linear_writes_the_path(tmp_path, capsys):
+    assert cli.main(["sweep", "--model", "linear", "--folds", "3", "--out", str(tmp_path)]) == 0
+    assert "one-SE alpha" in capsys.readouterr().out
+    assert (tmp_path / "path.png").stat().st_size > 1000
+    assert cli.main(["sweep", "--out", str(tmp_path)]) == 2
+    assert "give --space" in capsys.readouterr().err

@@ -248,3 +248,24 @@ def heat_map(summaries: Sequence[Any], first: str, second: str,
     ax.set_ylabel(second)
     fig.colorbar(image, label="mean validation loss")
     return _finish(fig, path)
+
+
+def regularization_path(alphas: np.ndarray, coefs: np.ndarray, cv_mean: np.ndarray,
+                        cv_se: np.ndarray, best: float, one_se: float, metric: str,
+                        path: str | os.PathLike | None = None) -> Figure:  # fmt: skip
+    """Left: every coefficient against alpha (log axis, exact zeros where the path leaves them);
+    right: the cross-validated error with its standard error, the best alpha and the
+    one-standard-error alpha marked."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for row in coefs:
+        axes[0].plot(alphas, row, lw=1)
+    axes[1].errorbar(alphas, cv_mean, yerr=cv_se, marker=".", capsize=2)
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_xlabel("alpha")
+        ax.axvline(best, color="green", ls="--", lw=1, label="best")
+        ax.axvline(one_se, color="red", ls=":", lw=1, label="one SE")
+    axes[0].set_ylabel("coefficient")
+    axes[1].set_ylabel(f"cross-validated {metric}")
+    axes[1].legend(fontsize=8)
+    return _finish(fig, path)

@@ -90,12 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
                "  tinyreg sweep --space 'l2=1e-6..1e-1:log:6'\n"
                "  tinyreg sweep --space 'l1_prox=1e-5..1e-2:log:4' 'dropout=0,0.3' --folds 3\n"
                "  tinyreg sweep --space 'l2=1e-5..1e-1:log:12' --budget 6 --dask-local 2\n"
-               "  tinyreg sweep --space 'group_lasso=1e-4..1e-2:log:5' --scheduler tcp://host:8786",
+               "  tinyreg sweep --space 'group_lasso=1e-4..1e-2:log:5' --scheduler tcp://host:8786\n"
+               "  tinyreg sweep --model linear    (the lasso path, alpha by 5-fold CV)",
     )  # fmt: skip
+    sweep.add_argument("--model", choices=["linear", "logistic"],
+                       help="instead of --space: the L1 path of a linear or logistic model with "
+                       "warm starts, alpha by cross-validation")  # fmt: skip
     sweep.add_argument(
         "--space",
         nargs="+",
-        required=True,
         metavar="KNOB=VALUES",
         help="name=lo..hi:log:n, name=lo..hi:n or name=a,b,c; knobs: l1, l2, "
         "l1_prox, group_lasso, max_norm, dropout, label_smoothing, lr",
@@ -166,6 +169,10 @@ def _check_args(args: argparse.Namespace) -> None:
 def _sweep(args: argparse.Namespace) -> int:
     from . import sweep
 
+    if args.model:
+        return sweep.main_path(args.model, args.folds, args.out)
+    if not args.space:
+        raise UsageError("give --space KNOB=VALUES ... (or --model linear|logistic)")
     if (args.scheduler or args.dask_local) and importlib.util.find_spec("distributed") is None:
         raise UsageError("--scheduler/--dask-local need Dask: pip install 'tinyreg[dask]'")
     try:

@@ -105,3 +105,48 @@ def format_table(summaries: list) -> str:
         lines.append(f"| {point} | {s.val_loss.format(4)} | {accuracy} | {s.zeros:.1%} | "
                      f"{s.trials} | {s.failures} |")  # fmt: skip
     return "\n".join(lines)
+
+
+def main_path(model: str, k: int = 5, out: str | os.PathLike = "sweep") -> int:
+    """`tinyreg sweep --model linear|logistic`: the L1 path with warm starts on a standardized
+    scikit-learn data set (diabetes for linear, breast cancer for logistic), the alpha chosen by
+    k-fold cross-validation (and by the one-standard-error rule), a plot of the path."""
+    from sklearn import datasets
+
+    from ..sweep import folds, linear_path, logistic_path
+
+    loader = datasets.load_diabetes if model == "linear" else datasets.load_breast_cancer
+    X, y = loader(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    splits = folds(len(X), k or 5, 0.2, seed=0)
+    if model == "linear":
+        alphas, coefs = linear_path(X, y, n_alphas=40)
+    else:
+        alphas, coefs, _ = logistic_path(X, y, n_alphas=25)
+    errors = np.zeros((len(splits), len(alphas)))
+    for f, (train, val) in enumerate(splits):
+        if model == "linear":
+            _, fold_coefs = linear_path(X[train], y[train], alphas)
+            intercepts = y[train].mean() - X[train].mean(axis=0) @ fold_coefs
+            errors[f] = ((X[val] @ fold_coefs + intercepts - y[val][:, None]) ** 2).mean(axis=0)
+        else:
+            _, fold_coefs, intercepts = logistic_path(X[train], y[train], alphas)
+            logits = X[val] @ fold_coefs + intercepts
+            errors[f] = np.mean(np.logaddexp(0, logits) - y[val][:, None] * logits, axis=0)
+    mean, se = errors.mean(axis=0), errors.std(axis=0, ddof=1) / np.sqrt(len(splits))
+    best = int(np.argmin(mean))
+    one_se = int(np.flatnonzero(mean <= mean[best] + se[best])[0])  # the largest such alpha
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    metric = "MSE" if model == "linear" else "log loss"
+    plots.regularization_path(alphas, coefs, mean, se, alphas[best], alphas[one_se], metric,
+                              path=out / "path.png")  # fmt: skip
+    summary = (f"{model} path over {len(alphas)} alphas, {len(splits)}-fold CV: best alpha "
+               f"{alphas[best]:.4g} ({metric} {mean[best]:.4g} +- {se[best]:.2g}, "
+               f"{int((coefs[:, best] != 0).sum())} of {X.shape[1]} features); one-SE alpha "
+               f"{alphas[one_se]:.4g} ({int((coefs[:, one_se] != 0).sum())} features)")  # fmt: skip
+    print(summary)
+    (out / "report.md").write_text(f"# tinyreg sweep --model {model}\n\n{summary}.\n\n"
+                                   "![path](path.png)\n")  # fmt: skip
+    print(f"report written to {out / 'report.md'}")
+    return 0
