@@ -131,6 +131,7 @@ def test_cli_sweep_runs_and_refuses_bad_spaces(tmp_path, capsys):
     assert len(load_results(out / "results.jsonl")) == 4
     report = (out / "report.md").read_text()
     assert "One-standard-error choice" in report and (out / "validation_curve.png").exists()
+    assert "data:image/png;base64," in (out / "report.html").read_text()
     assert cli.main([*argv, "--resume"]) == 0  # nothing left to run
     assert len(load_results(out / "results.jsonl")) == 4
     capsys.readouterr()

@@ -405,7 +405,7 @@ def write_report(summaries: list[Summary], weights: dict[str, np.ndarray], note:
     held = ["## What held on this data", "", *(f"- {f}" for f in claims), ""]
     body = [*header, *runs, *legend, format_table(summaries), "", *held]
     (out / "report.md").write_text("\n".join([*body, *(f"![{n}]({n})" for n in names)]) + "\n")
-    (out / "report.html").write_text(_html("\n".join(body), names, out))
+    (out / "report.html").write_text(html_page("\n".join(body), names, out))
     per_seed = [{k: v for k, v in r.items() if k != "weights"} for s in summaries
                 for r in s.per_seed]  # fmt: skip
     (out / "results.json").write_text(
@@ -414,7 +414,7 @@ def write_report(summaries: list[Summary], weights: dict[str, np.ndarray], note:
     return names
 
 
-def _html(markdown: str, figures: list[str], out: Path) -> str:
+def html_page(markdown: str, figures: list[str], out: Path) -> str:
     """A self-contained page: the report's text and table, and the figures embedded as base64."""
     import html
 
@@ -462,11 +462,11 @@ def _task(run_name: str, seed: int, setting: Setting, keep_weights: bool) -> dic
         return train_one(run_name, seed, setting, keep_weights=keep_weights)
 
 
-def _warm_up(setting: Setting) -> None:
+def warm_up(setting: Setting) -> None:
     """Compile (or load from Numba's cache) every kernel a run uses, once, before the workers
     start, so they do not all compile at the same time."""
     tiny = Setting(setting.dataset, 64, 8, 1, setting.lr, setting.batch_size)
-    for name in ("all", "l1_prox", "elastic_net"):
+    for name in ("all", "l1_prox", "elastic_net", "group_lasso"):
         train_one(name, 0, tiny)
 
 
@@ -485,7 +485,7 @@ def run_all(chosen: list[str], seeds: list[int], setting: Setting, jobs: int,
     else:
         from joblib import Parallel, delayed
 
-        _warm_up(setting)
+        warm_up(setting)
         parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
         for result in parallel(delayed(_task)(n, s, setting, k) for n, s, k in tasks):
             results.append(result)

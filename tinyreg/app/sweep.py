@@ -56,6 +56,8 @@ def main(specs: list[str], dataset: str = "digits", k: int = 5, seeds: int = 1,
     out = Path(out)
     print(f"tinyreg sweep: {len(points)} points x {k or 1} folds x {seeds} seeds on {dataset} "
           f"({len(X)} rows), {epochs} epochs per trial")  # fmt: skip
+    if (jobs or os.cpu_count() or 1) > 1 or scheduler or dask_local:
+        compare.warm_up(compare.Setting(dataset, 64, 8, 1))  # Numba's cache, before the workers
     client = cluster = None
     if dask_local:
         from dask.distributed import Client, LocalCluster
@@ -91,7 +93,8 @@ def main(specs: list[str], dataset: str = "digits", k: int = 5, seeds: int = 1,
              f"Best: {best.point}. One-standard-error choice: {one_se.point}.", "",
              *(f"![{n}]({n})" for n in names)]  # fmt: skip
     (out / "report.md").write_text("\n".join(lines) + "\n")
-    print(f"report written to {out / 'report.md'}")
+    (out / "report.html").write_text(compare.html_page("\n".join(lines[: -len(names)]), names, out))
+    print(f"report written to {out / 'report.md'} and {out / 'report.html'}")
     return 0
 
 
@@ -148,5 +151,7 @@ def main_path(model: str, k: int = 5, out: str | os.PathLike = "sweep") -> int:
     print(summary)
     (out / "report.md").write_text(f"# tinyreg sweep --model {model}\n\n{summary}.\n\n"
                                    "![path](path.png)\n")  # fmt: skip
+    page = compare.html_page(f"# tinyreg sweep --model {model}\n\n{summary}.", ["path.png"], out)
+    (out / "report.html").write_text(page)
     print(f"report written to {out / 'report.md'}")
     return 0
