@@ -3,6 +3,7 @@ CUDA build (under Numba's simulator in CI; on the device when TINYREG_TEST_REAL_
 
 import os
 
+import numpy as np
 import pytest
 
 CUDA_ID = "cuda" if os.environ.get("TINYREG_TEST_REAL_CUDA") == "1" else "cuda-simulator"
@@ -17,3 +18,11 @@ VERSION_SIZE = [
     for n in SIZES
     if not (v == "cuda" and n > 2000 and CUDA_ID != "cuda")
 ]
+
+
+def sample(size, dtype, seed=0, zeros=True):
+    """Standard normal values with the first fifth set to 0 (sign(0) = 0 must hold)."""
+    w = np.random.default_rng(seed).standard_normal(size).astype(dtype)
+    if zeros:
+        w[: size // 5] = 0.0
+    return w

@@ -29,7 +29,23 @@ from typing import Any
 from . import validate as check
 
 
-class LRScheduler:
+class _Saved:
+    """`state_dict()` / `load_state_dict()` of a scheduler: its attributes but the optimizer."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every attribute except the optimizer (PyTorch's rule)."""
+        return {k: v for k, v in vars(self).items() if k != "optimizer"}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the counters saved by `state_dict`; unknown keys are an error."""
+        unknown = set(state) - set(vars(self))
+        if unknown:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: unknown keys "
+                             f"{sorted(unknown)}")  # fmt: skip
+        vars(self).update(state)
+
+
+class LRScheduler(_Saved):
     """Base class: `step()` advances `last_epoch` and sets every group's lr to `get_lr()`."""
 
     def __init__(self, optimizer: Any, last_epoch: int = -1):
@@ -57,18 +73,6 @@ class LRScheduler:
     def get_last_lr(self) -> list[float]:
         """The rates the last `step()` set."""
         return [group["lr"] for group in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        """Every attribute except the optimizer (PyTorch's rule)."""
-        return {k: v for k, v in vars(self).items() if k != "optimizer"}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore the counters saved by `state_dict`; unknown keys are an error."""
-        unknown = set(state) - set(vars(self))
-        if unknown:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: unknown keys "
-                             f"{sorted(unknown)}")  # fmt: skip
-        vars(self).update(state)
 
 
 class StepLR(LRScheduler):
@@ -205,7 +209,7 @@ class OneCycleLR(LRScheduler):
         return [lr for _ in self.optimizer.param_groups]
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_Saved):
     """PyTorch's ReduceLROnPlateau: `step(metric)` after each epoch; when the metric has not
     improved for more than `patience` epochs, every lr becomes max(lr * factor, min_lr) (changes
     smaller than eps are skipped), then `cooldown` epochs pass before counting again. Improvement:
@@ -261,14 +265,3 @@ class ReduceLROnPlateau:
     def get_last_lr(self) -> list[float]:
         """The groups' current rates."""
         return [group["lr"] for group in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        """Every attribute except the optimizer."""
-        return {k: v for k, v in vars(self).items() if k != "optimizer"}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore the counters saved by `state_dict`."""
-        unknown = set(state) - set(vars(self))
-        if unknown:
-            raise ValueError(f"ReduceLROnPlateau.load_state_dict: unknown keys {sorted(unknown)}")
-        vars(self).update(state)

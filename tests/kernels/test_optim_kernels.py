@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from kernel_versions import COMPILED, VERSION_SIZE
+from kernel_versions import COMPILED, VERSION_SIZE, sample
 from layouts import DTYPES as LAYOUT_DTYPES
 from layouts import LAYOUTS, broadcast_values, in_layout, shapes
 from layouts import layout_sample as sample_in
@@ -14,13 +14,6 @@ from tinyreg import kernels
 
 DTYPES = [np.float32, np.float64]
 TOL = {np.float32: dict(rtol=2e-6, atol=2e-6), np.float64: dict(rtol=1e-12, atol=1e-12)}
-
-
-def sample(size, dtype, seed=0, zeros=True):
-    w = np.random.default_rng(seed).standard_normal(size).astype(dtype)
-    if zeros:
-        w[: size // 5] = 0.0  # sign(0) = 0 must hold
-    return w
 
 
 SGD_CASES = [
