@@ -92,3 +92,10 @@ def test_compare_on_mnist_trains_the_cnn(tmp_path, capsys):
     results = json.loads((tmp_path / "results.json").read_text())
     assert {r["run"] for r in results["results"]} == {"none", "batch_norm", "dropout"}
     assert all(0 <= r["test_accuracy"] <= 1 for r in results["results"])
+
+
+def test_bench_startup_measures_a_fresh_import():
+    from tinyreg.app import bench_startup
+
+    seconds = bench_startup.import_seconds(repeats=1)
+    assert 0 < seconds < 60

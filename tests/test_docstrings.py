@@ -12,7 +12,7 @@ MODULES = [
                                "plots", "serialization", "stats", "lr_scheduler",
                                "swa_utils", "sweep")),
     *(f"tinyreg.app.{m}" for m in ("cli", "compare", "bench_kernels", "bench_train", "timing",
-                                   "sweep")),
+                                   "sweep", "bench_startup")),
     *(f"tinyreg.kernels.{m}" for m in ("penalty", "optim", "dropout", "batchnorm", "warp", "rng",
                                        "conv", "pool", "group", "noise")),
     "tinyreg.kernels",

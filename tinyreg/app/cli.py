@@ -121,8 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="measure kernel (and training-step) speed")
     bench.add_argument(
-        "what", nargs="?", default="kernels", choices=["kernels", "train"],
-        help="kernels (default), or train: a training step against PyTorch",
+        "what", nargs="?", default="kernels", choices=["kernels", "train", "startup"],
+        help="kernels (default); train: a training step against PyTorch; startup: import "
+             "time and compare --quick with an empty and a warm Numba cache",
     )  # fmt: skip
     bench.add_argument("--steps", type=_at_least(1), default=50,
                        help="timed training steps (train)")  # fmt: skip
@@ -193,6 +194,10 @@ def _compare(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from . import bench_kernels
 
+    if args.what == "startup":
+        from . import bench_startup
+
+        return bench_startup.main_startup()
     if args.what == "train":
         from . import bench_train
 
