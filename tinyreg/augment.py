@@ -65,8 +65,9 @@ def _fill(owner: str, fill: Any) -> float:
     return check.finite(owner, "fill", fill)
 
 
-class Transform:
-    """Base class: random per-image parameters, identity in eval mode."""
+class _Random:
+    """What every random batch transform shares: an optional seed for its own generator (else
+    the one `tinyreg.manual_seed` seeds) and a training / eval mode."""
 
     def __init__(self, seed: int | None = None):
         if seed is not None:
@@ -79,14 +80,18 @@ class Transform:
         """The transform's own generator if it was given a seed, else the global one."""
         return self._rng if self._rng is not None else _random.generator()
 
-    def train(self, mode: bool = True) -> Transform:
-        """Training mode (random transforms) or, with mode=False, eval mode (the identity)."""
+    def train(self, mode: bool = True) -> _Random:
+        """Training mode (random) or, with mode=False, eval mode (see the subclass)."""
         self.training = check.boolean(f"{type(self).__name__}.train", "mode", mode)
         return self
 
-    def eval(self) -> Transform:
-        """Eval mode: the transform returns a copy of its input."""
+    def eval(self) -> _Random:
+        """Eval mode: `train(False)`."""
         return self.train(False)
+
+
+class Transform(_Random):
+    """Base class: random per-image parameters, identity (a copy) in eval mode."""
 
     def __call__(self, images: Any) -> Any:
         array, is_tensor, with_channels = _batch(type(self).__name__, images)
@@ -279,7 +284,7 @@ class Compose(Transform):
         return images
 
 
-class _LabelMixing:
+class _LabelMixing(_Random):
     """Base of the batch transforms that mix pairs of examples and their labels: called as
     `transform(images, labels)`, they return (mixed images, soft labels of shape (N, classes)),
     pairing each example with the next one in the batch (the batch rolled by 1, as
@@ -294,24 +299,7 @@ class _LabelMixing:
         self.alpha = check.finite(owner, "alpha", alpha, low=0.0, low_open=True)
         self.num_classes = (None if num_classes is None else
                             check.integer(owner, "num_classes", num_classes, low=1))  # fmt: skip
-        if seed is not None:
-            seed = check.integer(owner, "seed", seed, low=0)
-        self._rng = np.random.default_rng(seed) if seed is not None else None
-        self.training = True
-
-    @property
-    def rng(self) -> np.random.Generator:
-        """The transform's own generator if it was given a seed, else the global one."""
-        return self._rng if self._rng is not None else _random.generator()
-
-    def train(self, mode: bool = True) -> _LabelMixing:
-        """Training mode (mixing) or, with mode=False, eval mode (no mixing)."""
-        self.training = check.boolean(f"{type(self).__name__}.train", "mode", mode)
-        return self
-
-    def eval(self) -> _LabelMixing:
-        """Eval mode: images pass unchanged, labels become one-hot."""
-        return self.train(False)
+        super().__init__(seed)
 
     def __call__(self, images: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
         owner = type(self).__name__

@@ -13,8 +13,7 @@ import numpy as np
 
 from . import random as _random
 from . import validate as check
-from .device import array_module, contiguous, kernels_for
-from .kernels import rng
+from .device import array_module, contiguous, kernels_for, on_gpu
 from .tensor import Tensor, as_tensor, op, scalar_array
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -113,7 +112,7 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
 def _erf(array: Any) -> Any:
     """The error function for this array's device (SciPy's, a scikit-learn dependency; CuPy's
     on the GPU)."""
-    if hasattr(array, "__cuda_array_interface__") and not isinstance(array, np.ndarray):
+    if on_gpu(array):
         from cupyx.scipy.special import erf
     else:
         from scipy.special import erf
@@ -122,9 +121,8 @@ def _erf(array: Any) -> Any:
 
 def _normal(x: Tensor) -> Any:
     """Standard normal numbers shaped like x, from the counter-based stream of this call."""
-    seed, stream = _random.next_stream()
     z = array_module(x.data).empty(x.shape, x.dtype)
-    kernels_for(z).normal_fill(z, rng.stream_key(seed, stream))
+    kernels_for(z).normal_fill(z, _random.next_key())
     return z
 
 
@@ -157,7 +155,7 @@ def _check_reduction(reduction: str) -> None:
 def _target(owner: str, target: Any, like: np.ndarray) -> Any:
     """A real-valued target array on the prediction's device, in its dtype."""
     data = target.data if isinstance(target, Tensor) else target
-    if not hasattr(data, "__cuda_array_interface__"):
+    if not on_gpu(data):
         data = np.asarray(data)
         if data.dtype.kind not in "biuf":
             raise TypeError(f"{owner}: target must hold real numbers, got dtype {data.dtype}")
@@ -407,6 +405,13 @@ def unit_groups(array: Any) -> tuple[Any, bool]:
     return array.reshape(array.shape[0], -1), False
 
 
+def group_norms(view: Any, columns: bool) -> tuple[Any, int]:
+    """(float64 norm of each group, group size) of a 2-D `unit_groups` view, in one kernel pass."""
+    norms = array_module(view).empty(view.shape[1] if columns else view.shape[0], np.float64)
+    kernels_for(view).group_norms(view, columns, norms)
+    return norms, view.shape[0] if columns else view.shape[1]
+
+
 def group_lasso(params: list[Tensor], lam: float) -> Tensor:
     """lam * sum over groups g of sqrt(|g|) * ||w_g||_2 (Yuan & Lin, 2006), a group being all the
     weights into one unit (`unit_groups`). The gradient, added into each `.grad` by one kernel
@@ -415,10 +420,7 @@ def group_lasso(params: list[Tensor], lam: float) -> Tensor:
     pieces = []
     for p in params:
         view, columns = unit_groups(contiguous(p.data))
-        xp = array_module(view)
-        norms = xp.empty(view.shape[1] if columns else view.shape[0], np.float64)
-        kernels_for(view).group_norms(view, columns, norms)
-        size = view.shape[0] if columns else view.shape[1]
+        norms, size = group_norms(view, columns)
         pieces.append((p, view, columns, norms, math.sqrt(size)))
     value = sum(lam * root * float(norms.sum()) for _, _, _, norms, root in pieces)
 
@@ -469,9 +471,8 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     a = contiguous(x.data)
     y = np.empty_like(a)
     mask = np.empty_like(a, dtype=np.uint8)
-    seed, stream = _random.next_stream()
     k = kernels_for(a)
-    k.dropout_forward(a, y, mask, p, rng.stream_key(seed, stream))
+    k.dropout_forward(a, y, mask, p, _random.next_key())
 
     def backward(g):
         g = contiguous(g)
@@ -704,8 +705,7 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     xp = array_module(x.data)
     ones = xp.ones((n, c), x.dtype)
     scale, mask = xp.empty_like(ones), xp.empty((n, c), np.uint8)
-    seed, stream = _random.next_stream()
-    kernels_for(ones).dropout_forward(ones, scale, mask, p, rng.stream_key(seed, stream))
+    kernels_for(ones).dropout_forward(ones, scale, mask, p, _random.next_key())
     return x * scale.reshape(n, c, 1, 1)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kernels.rng import stream_key
+
 _seed = int(np.random.SeedSequence().entropy % 2**63)
 _generator = np.random.default_rng(_seed)
 _stream = 0
@@ -33,3 +35,8 @@ def next_stream() -> tuple[int, int]:
     global _stream
     _stream += 1
     return _seed, _stream
+
+
+def next_key() -> int:
+    """The 64-bit kernel key (kernels/rng.py) of a fresh counter-based stream."""
+    return stream_key(*next_stream())

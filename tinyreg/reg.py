@@ -26,7 +26,7 @@ import numpy as np
 from . import functional as F
 from . import validate as check
 from .device import array_module, contiguous, kernels_for
-from .nn import Module, Parameter
+from .nn import BatchNorm1d, Dense, Dropout, Module, Parameter, Sequential
 from .tensor import Tensor, no_grad, tensor
 
 
@@ -185,7 +185,7 @@ class GroupLasso(Regularizer):
         params, lr = self._prox_args(params, lr)
         for p in params:
             view, columns = F.unit_groups(p.data)
-            norms, size = _norms(view, columns)
+            norms, size = F.group_norms(view, columns)
             xp = array_module(norms)
             safe = xp.where(norms > 0, norms, 1.0)
             factors = xp.maximum(0.0, 1.0 - lr * self.lam * math.sqrt(size) / safe)
@@ -196,7 +196,7 @@ class GroupLasso(Regularizer):
         total = 0
         for p in self.selected(target):
             view, columns = F.unit_groups(p.data)
-            total += int((_norms(view, columns)[0] == 0).sum())
+            total += int((F.group_norms(view, columns)[0] == 0).sum())
         return total
 
     def __repr__(self) -> str:
@@ -230,20 +230,13 @@ class MaxNorm(Regularizer):
         for p in params:
             view, columns = F.unit_groups(p.data)
             columns = columns and self.axis == 0  # axis=1: a Dense weight's rows
-            norms, _ = _norms(view, columns)
+            norms, _ = F.group_norms(view, columns)
             xp = array_module(norms)
             factors = xp.minimum(norms, self.max_value) / (norms + 1e-7)
             kernels_for(view).group_scale(view, columns, factors)
 
     def __repr__(self) -> str:
         return f"MaxNorm({self.max_value:g})"
-
-
-def _norms(view: Any, columns: bool) -> tuple[Any, int]:
-    """(float64 group norms, group size) of a 2-D grouped view."""
-    norms = array_module(view).empty(view.shape[1] if columns else view.shape[0], np.float64)
-    kernels_for(view).group_norms(view, columns, norms)
-    return norms, view.shape[0] if columns else view.shape[1]
 
 
 def prune(model: Module) -> Module:
@@ -257,8 +250,6 @@ def prune(model: Module) -> Module:
     layer's bias before the unit and its row of W_next are removed (BatchNorm1d features too).
     The output layer's units are kept. Only Dense-to-Dense chains are pruned; a model with other
     layers between two Dense layers is copied with those layers untouched."""
-    from .nn import BatchNorm1d, Dense, Sequential
-
     check.instance("prune", "model", model, Sequential, "a Sequential model")
     layers = [_copy_module(m) for m in model.layers]
     dense = [i for i, m in enumerate(layers) if isinstance(m, Dense)]
@@ -295,8 +286,6 @@ def prune(model: Module) -> Module:
 
 def _per_unit(module: Module) -> bool:
     """Whether a layer acts on each feature on its own (so a constant feature stays constant)."""
-    from .nn import BatchNorm1d, Dropout
-
     return getattr(module, "elementwise", False) or isinstance(module, Dropout | BatchNorm1d)
 
 
