@@ -19,7 +19,7 @@ if cupy.cuda.runtime.getDeviceCount() < 1:
 import tinyreg as tr  # noqa: E402
 from tinyreg import augment, kernels, nn, optim, reg  # noqa: E402
 from tinyreg import functional as F  # noqa: E402
-from tinyreg.compare import RUNS, build_model  # noqa: E402
+from tinyreg.app.compare import RUNS, build_model  # noqa: E402
 from tinyreg.train import Trainer  # noqa: E402
 
 TOL = dict(rtol=2e-5, atol=2e-5)
