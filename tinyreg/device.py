@@ -9,7 +9,7 @@ imported only when a "cuda" array is asked for.
 
 from __future__ import annotations
 
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -63,7 +63,7 @@ def contiguous(array: Any) -> Any:
     return array_module(array).ascontiguousarray(array)
 
 
-def kernels_for(array: Any) -> SimpleNamespace:
+def kernels_for(array: Any) -> kernels.Backend:
     """The fused kernels for `array`: the CUDA versions for GPU arrays, the CPU ones otherwise."""
     return kernels.backend("cuda" if on_gpu(array) else "cpu")
 

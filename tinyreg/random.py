@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels.rng import stream_key
-
 _seed = int(np.random.SeedSequence().entropy % 2**63)
 _generator = np.random.default_rng(_seed)
 _stream = 0
@@ -39,4 +37,6 @@ def next_stream() -> tuple[int, int]:
 
 def next_key() -> int:
     """The 64-bit kernel key (kernels/rng.py) of a fresh counter-based stream."""
+    from .kernels.rng import stream_key  # here, not at the top: kernels load Numba on first use
+
     return stream_key(*next_stream())

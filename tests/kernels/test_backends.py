@@ -1,4 +1,8 @@
-"""The backend tables: explicit, complete, and the one place that picks a version for an array."""
+"""The backend tables: explicit, complete, lazy, and the one place that picks a version for an
+array."""
+
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -13,6 +17,19 @@ def test_backend_selection():
     with pytest.raises(ValueError, match="version"):
         kernels.backend("tpu")
     for version in kernels.VERSIONS:
-        assert tuple(vars(kernels.backend(version))) == kernels.OPS
-        for op, fn in vars(kernels.backend(version)).items():
-            assert fn.__name__ == f"{op}_{version}"  # the explicit table names what it says
+        backend = kernels.backend(version)
+        for op in kernels.OPS:
+            assert getattr(backend, op).__name__ == f"{op}_{version}"  # the table says what it names
+        with pytest.raises(AttributeError, match="no kernel 'sgd'"):
+            backend.sgd  # noqa: B018
+
+
+def test_families_load_on_first_use():
+    program = (
+        "import sys, tinyreg; assert 'numba' not in sys.modules, 'import tinyreg loaded Numba'; "
+        "tinyreg.kernels.backend('cpu').sgd_step; assert 'numba' in sys.modules; "
+        "assert tinyreg.kernels.optim.sgd_step_cpu is tinyreg.kernels.backend('cpu').sgd_step"
+    )
+    subprocess.run([sys.executable, "-c", program], check=True)
+    with pytest.raises(AttributeError, match="no attribute 'tensor'"):
+        kernels.tensor  # noqa: B018
