@@ -19,7 +19,7 @@ def test_backend_selection():
     for version in kernels.VERSIONS:
         backend = kernels.backend(version)
         for op in kernels.OPS:
-            assert getattr(backend, op).__name__ == f"{op}_{version}"  # the table says what it names
+            assert getattr(backend, op).__name__ == f"{op}_{version}"  # table names what it says
         with pytest.raises(AttributeError, match="no kernel 'sgd'"):
             backend.sgd  # noqa: B018
 
