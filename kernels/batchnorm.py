@@ -52,86 +52,82 @@ def batchnorm_backward_reference(g, x, weight, mean, var, eps, dx, dweight, dbia
 
 
 # --------------------------------------------------------------------------- cpu
+# One compiled kernel per direction (one compilation each on a cold start): the column sums over
+# fixed row chunks, the per-feature constants, then the elementwise pass, row by row. Only the
+# loops over chunks and rows are `prange`; the chunk totals are added in a fixed order.
 @parallel_kernel
-def _column_sums_cpu(x, shift, s1, s2):
-    """Per row chunk t: s1[t] = sum (x - shift), s2[t] = sum (x - shift)^2, in float64."""
+def _batchnorm_forward_cpu(x, weight, bias, eps, y, mean, var, s1, s2, constants):
     n, c = x.shape
-    for t in prange(CHUNKS):
+    for t in prange(CHUNKS):  # s1, s2: sums of (x - x_0) and (x - x_0)^2 per chunk
         for i in range(t * n // CHUNKS, (t + 1) * n // CHUNKS):
             for j in range(c):
-                d = float64(x[i, j]) - shift[j]
+                d = float64(x[i, j]) - float64(x[0, j])
                 s1[t, j] += d
                 s2[t, j] += d * d
-
-
-@parallel_kernel
-def _normalize_cpu(x, center, resid, scale, offset, y):
-    """y = ((x - center) - resid) * scale + offset, row by row."""
-    n, c = x.shape
+    center, resid, scale, offset = constants[0], constants[1], constants[2], constants[3]
+    for j in range(c):
+        m1, m2 = 0.0, 0.0
+        for t in range(CHUNKS):
+            m1 += s1[t, j]
+            m2 += s2[t, j]
+        m1, m2 = m1 / n, m2 / n
+        mean[j] = float64(x[0, j]) + m1
+        var[j] = max(m2 - m1 * m1, 0.0)
+        center[j] = mean[j]  # x - mean = (x - center) - resid, see the module docstring
+        resid[j] = mean[j] - float64(center[j])
+        scale[j] = float64(weight[j]) / math.sqrt(var[j] + eps)
+        offset[j] = bias[j]
     for i in prange(n):
         for j in range(c):
             y[i, j] = ((x[i, j] - center[j]) - resid[j]) * scale[j] + offset[j]
 
 
 @parallel_kernel
-def _gradient_sums_cpu(g, x, center, resid, invstd, sg, sgx):
-    """Per row chunk t: sg[t] = sum g, sgx[t] = sum g * xhat, in float64."""
+def _batchnorm_backward_cpu(g, x, weight, mean, var, eps, dx, dweight, dbias, sg, sgx, constants):
     n, c = x.shape
-    for t in prange(CHUNKS):
+    center, resid, invstd = constants[0], constants[1], constants[2]
+    a, b, k = constants[3], constants[4], constants[5]
+    for j in range(c):
+        center[j] = mean[j]
+        resid[j] = mean[j] - float64(center[j])
+        invstd[j] = 1.0 / math.sqrt(var[j] + eps)
+    for t in prange(CHUNKS):  # sg, sgx: sums of g and g * xhat per chunk
         for i in range(t * n // CHUNKS, (t + 1) * n // CHUNKS):
             for j in range(c):
                 gij = float64(g[i, j])
                 sg[t, j] += gij
                 sgx[t, j] += gij * (((x[i, j] - center[j]) - resid[j]) * invstd[j])
-
-
-@parallel_kernel
-def _input_gradient_cpu(g, x, center, resid, invstd, a, b, k, dx):
-    """dx = a g + b xhat + k, row by row."""
-    n, c = x.shape
+    for j in range(c):  # dx = w invstd (g - dbias / N - xhat dweight / N) = a g + b xhat + k
+        total_g, total_gx = 0.0, 0.0
+        for t in range(CHUNKS):
+            total_g += sg[t, j]
+            total_gx += sgx[t, j]
+        dbias[j], dweight[j] = total_g, total_gx
+        a64 = float64(weight[j]) / math.sqrt(var[j] + eps)
+        a[j], b[j], k[j] = a64, -a64 * total_gx / n, -a64 * total_g / n
     for i in prange(n):
         for j in range(c):
             xhat = ((x[i, j] - center[j]) - resid[j]) * invstd[j]
             dx[i, j] = a[j] * g[i, j] + b[j] * xhat + k[j]
 
 
-def _centering(x, mean):
-    """mean rounded to x's dtype and what the rounding left out (see the module docstring)."""
-    center = mean.astype(x.dtype)
-    return center, (mean - center).astype(x.dtype)
-
-
 def batchnorm_forward_cpu(x, weight, bias, eps, y, mean, var) -> None:
     """y = weight * (x - mean) / sqrt(var + eps) + bias with the batch's mean and biased var: the
     Numba CPU version (C-contiguous arrays)."""
     x, y = c_contiguous(x, "x"), c_contiguous(y, "y")
-    n, c = x.shape
-    shift = x[0].astype(np.float64)
-    s1, s2 = np.zeros((CHUNKS, c)), np.zeros((CHUNKS, c))
-    _column_sums_cpu(x, shift, s1, s2)
-    m1 = s1.sum(axis=0) / n
-    mean[:] = shift + m1
-    var[:] = np.maximum(s2.sum(axis=0) / n - m1 * m1, 0.0)
-    center, resid = _centering(x, mean)
-    scale = (weight / np.sqrt(var + eps)).astype(x.dtype)
-    _normalize_cpu(x, center, resid, scale, bias.astype(x.dtype, copy=False), y)
+    if x.shape[0]:
+        c = x.shape[1]
+        scratch = np.zeros((CHUNKS, c)), np.zeros((CHUNKS, c)), np.empty((4, c), x.dtype)
+        _batchnorm_forward_cpu(x, weight, bias, float(eps), y, mean, var, *scratch)
 
 
 def batchnorm_backward_cpu(g, x, weight, mean, var, eps, dx, dweight, dbias) -> None:
     """dx, dweight and dbias of batch normalization in training mode: the Numba CPU version
     (C-contiguous arrays)."""
     g, x, dx = c_contiguous(g, "g"), c_contiguous(x, "x"), c_contiguous(dx, "dx")
-    n, c = x.shape
-    center, resid = _centering(x, mean)
-    invstd64 = 1.0 / np.sqrt(var + eps)
-    sg, sgx = np.zeros((CHUNKS, c)), np.zeros((CHUNKS, c))
-    _gradient_sums_cpu(g, x, center, resid, invstd64.astype(x.dtype), sg, sgx)
-    dbias[:], dweight[:] = sg.sum(axis=0), sgx.sum(axis=0)
-    a = weight * invstd64  # dx = w invstd (g - dbias / N - xhat dweight / N) = a g + b xhat + k
-    b, k = -a * dweight / n, -a * dbias / n
-    _input_gradient_cpu(
-        g, x, center, resid, invstd64.astype(x.dtype), *(v.astype(x.dtype) for v in (a, b, k)), dx
-    )
+    c = x.shape[1]
+    scratch = np.zeros((CHUNKS, c)), np.zeros((CHUNKS, c)), np.empty((6, c), x.dtype)
+    _batchnorm_backward_cpu(g, x, weight, mean, var, float(eps), dx, dweight, dbias, *scratch)
 
 
 # --------------------------------------------------------------------------- cuda

@@ -57,3 +57,31 @@ def test_raw_batch_norm_kernels_refuse_non_contiguous_arrays(version):
     with pytest.raises(ValueError, match="x of shape"):
         kernels.backend(version).batchnorm_forward(x, w, b, 1e-5, y, mean, var)
     assert not y.any()
+
+
+@pytest.mark.slow
+def test_batch_norm_parallel_build_equals_the_serial_one_bit_for_bit():
+    """The sums run over fixed row chunks, so the thread count cannot change a bit."""
+    from tinyreg.kernels.batchnorm import CHUNKS, _batchnorm_backward_cpu, _batchnorm_forward_cpu
+
+    def scratch(constants):
+        return np.zeros((CHUNKS, 40)), np.zeros((CHUNKS, 40)), np.empty((constants, 40), np.float32)
+
+    r = np.random.default_rng(1)
+    x, g = r.standard_normal((2, 517, 40)).astype(np.float32)
+    w, b = r.standard_normal((2, 40)).astype(np.float32)
+    results = []
+    for forward, backward in (
+        (_batchnorm_forward_cpu.serial, _batchnorm_backward_cpu.serial),
+        (_batchnorm_forward_cpu.parallel, _batchnorm_backward_cpu.parallel),
+    ):
+        y, mean, var = np.empty_like(x), np.empty(40), np.empty(40)
+        forward(x, w, b, 1e-5, y, mean, var, *scratch(4))
+        dx, dw, db = np.empty_like(x), np.empty_like(w), np.empty_like(b)
+        backward(g, x, w, mean, var, 1e-5, dx, dw, db, *scratch(6))
+        results.append((y, mean, var, dx, dw, db))
+    for serial, parallel in zip(*results, strict=True):
+        np.testing.assert_array_equal(serial, parallel)
+    y_ref, mean_ref, var_ref = np.empty_like(x), np.empty(40), np.empty(40)
+    kernels.backend("reference").batchnorm_forward(x, w, b, 1e-5, y_ref, mean_ref, var_ref)
+    np.testing.assert_allclose(results[0][0], y_ref, rtol=1e-5, atol=1e-5)
