@@ -66,7 +66,7 @@ def test_compare_on_cuda_without_cupy_says_what_to_install(tmp_path, capsys):
 
 
 def test_bench_kernels_small(tmp_path, capsys):
-    rows = bench.run_kernels(4096, ["cpu"], repeats=2)
+    rows = list(bench.run_kernels(4096, ["cpu"], repeats=2))
     assert {r["kernel"] for r in rows} == {c.name for c in bench.CASES}
     assert all(r["ms"] > 0 and r["gbps"] > 0 and r["vs_reference"] > 0 for r in rows)
     assert "| penalty value |" in bench.format_rows(rows)

@@ -14,7 +14,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -114,6 +114,7 @@ def _normal_arrays(rng, n, dtype):
 
 
 F32 = 4
+QUICK_SIZE = 1 << 20  # --quick
 CASES: list[KernelCase] = [
     KernelCase("penalty value", "penalty_value", F32, _with(_arrays(1), 1e-4, 1e-3)),
     KernelCase("penalty value+grad", "penalty_value_grad", 3 * F32,
@@ -147,11 +148,30 @@ def _device_arrays(backend: str, arrays: tuple) -> tuple[tuple, Callable[[], Non
     return moved, cupy.cuda.Device().synchronize, cupy
 
 
-def run_kernels(size: int, backends: list[str], repeats: int = 15) -> list[dict]:
-    """Measure every kernel case on each backend; returns one row per (case, backend)."""
+def copy_bandwidth(xp, size: int, repeats: int, sync: Callable[[], None]) -> tuple[float, float]:
+    """GB/s of copying `size` float32 values (read + write), single-threaded `copyto` and a
+    parallel copy on all cores: the bars each kernel row is held against. Measured once per run on
+    one buffer pair of the kernels' array size (so both sit in the same level of the memory
+    hierarchy), and the table needs no second copy of every kernel's data."""
+    source = xp.ones(size, dtype=np.float32)
+    target = xp.zeros_like(source)
+    xp.copyto(target, source)  # touch every page before timing
+    parallel_copy = _parallel_copy if xp is np else xp.copyto
+    moved = 2 * source.nbytes
+    single = median_time(partial(xp.copyto, target, source), repeats, sync)
+    parallel = median_time(partial(parallel_copy, target, source), repeats, sync)
+    return moved / single / 1e9, moved / parallel / 1e9
+
+
+def run_kernels(size: int, backends: list[str], repeats: int = 15) -> Iterator[dict]:
+    """Measure every kernel case on each backend; yields one row per (case, backend) as soon as
+    it is measured (the command prints it right away)."""
     rng = np.random.default_rng(0)
     dtype = np.dtype(np.float32)
-    rows = []
+    bars = {}
+    for backend in backends:
+        _, sync, xp = _device_arrays(backend, ())
+        bars[backend] = copy_bandwidth(xp, size, repeats, sync)
     for case in CASES:
         reference_time = None
         for backend in ["reference", *backends]:
@@ -165,23 +185,17 @@ def run_kernels(size: int, backends: list[str], repeats: int = 15) -> list[dict]
             first_call = time.perf_counter() - start
             kernel(*args)  # warm-up
             seconds = median_time(partial(kernel, *args), repeats, sync)
+            del args
             if backend == "reference":
                 reference_time = seconds
                 continue
-            moved = case.bytes_per_element * size
-            source = xp.ones(moved // 8, dtype=np.float32)  # a copy reads and writes 2 x 4 bytes
-            target = xp.zeros_like(source)
-            xp.copyto(target, source)  # touch every page before timing
-            parallel_copy = _parallel_copy if xp is np else xp.copyto
-            copy_time = median_time(partial(xp.copyto, target, source), repeats, sync)
-            parallel_copy_time = median_time(partial(parallel_copy, target, source), repeats, sync)
-            rows.append(dict(
-                kernel=case.name, size=size, backend=backend, ms=seconds * 1e3,
-                gbps=moved / seconds / 1e9, vs_reference=reference_time / seconds,
-                vs_copy=copy_time / seconds, vs_parallel_copy=parallel_copy_time / seconds,
-                first_call_s=first_call,
-            ))  # fmt: skip
-    return rows
+            gbps = case.bytes_per_element * size / seconds / 1e9
+            copy_gbps, parallel_copy_gbps = bars[backend]
+            yield dict(
+                kernel=case.name, size=size, backend=backend, ms=seconds * 1e3, gbps=gbps,
+                vs_reference=reference_time / seconds, vs_copy=gbps / copy_gbps,
+                vs_parallel_copy=gbps / parallel_copy_gbps, first_call_s=first_call,
+            )  # fmt: skip
 
 
 def _scipy_warp_loop(images: np.ndarray, matrices: np.ndarray) -> None:
@@ -306,24 +320,38 @@ def cold_start_seconds() -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+KERNEL_HEADER = (
+    "| kernel | size | backend | median ms | GB/s | x NumPy ref | of np.copyto BW "
+    "| of parallel copy BW | first call s |\n"
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def format_row(r: dict) -> str:
+    """One kernel row of the Markdown table."""
+    return (
+        f"| {r['kernel']} | 2^{np.log2(r['size']):.0f} | {r['backend']} | {r['ms']:.3f} | "
+        f"{r['gbps']:.1f} | {r['vs_reference']:.1f}x | {r['vs_copy']:.0%} | "
+        f"{r['vs_parallel_copy']:.0%} | {r['first_call_s']:.3f} |"
+    )
+
+
 def format_rows(rows: list[dict]) -> str:
     """The kernel benchmark as a Markdown table."""
-    lines = [
-        "| kernel | size | backend | median ms | GB/s | x NumPy ref | of np.copyto BW "
-        "| of parallel copy BW | first call s |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['kernel']} | 2^{np.log2(r['size']):.0f} | {r['backend']} | {r['ms']:.3f} | "
-            f"{r['gbps']:.1f} | {r['vs_reference']:.1f}x | {r['vs_copy']:.0%} | "
-            f"{r['vs_parallel_copy']:.0%} | {r['first_call_s']:.3f} |"
-        )
-    return "\n".join(lines)
+    return "\n".join([KERNEL_HEADER, *map(format_row, rows)])
 
 
-def main_kernels(size: int, backend: str, json_path: str | None) -> int:
-    """`tinyreg bench`: measure and print the kernel table (and write JSON if asked)."""
+def peak_memory_mib() -> float:
+    """This process's peak resident memory so far (Linux and macOS report it in different units)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+def main_kernels(size: int, backend: str, json_path: str | None, quick: bool = False) -> int:
+    """`tinyreg bench`: measure and print the kernel tables row by row (and write JSON if asked).
+    `quick`: arrays of 2^20 elements and fewer repeats, for a first look in a few seconds."""
     backends = ["cpu", "cuda"] if backend == "all" else [backend]
     if "cuda" in backends:
         try:
@@ -336,17 +364,26 @@ def main_kernels(size: int, backend: str, json_path: str | None) -> int:
                 return 2
             backends.remove("cuda")
             print("(no CuPy: CUDA kernels skipped)")
-    rows = run_kernels(size, backends)
-    print(f"tinyreg bench kernels, float32, on {machine_description()}")
-    print(format_rows(rows))
-    warp_rows = run_warp(backends)
+    repeats = 5 if quick else 15
+    size = min(size, QUICK_SIZE) if quick else size
+    print(f"tinyreg bench kernels, float32, on {machine_description()}", flush=True)
+    if quick:
+        print(f"--quick: 2^{np.log2(size):.0f} elements, so arrays may sit in the CPU's cache; "
+              "the default size measures memory bandwidth", flush=True)  # fmt: skip
+    print(KERNEL_HEADER, flush=True)
+    rows = []
+    for row in run_kernels(size, backends, repeats):
+        rows.append(row)
+        print(format_row(row), flush=True)
+    warp_rows = run_warp(backends, count=512 if quick else 4096, repeats=3 if quick else 5)
     print()
-    print(format_warp_rows(warp_rows))
-    conv_rows = run_conv(backends)
+    print(format_warp_rows(warp_rows), flush=True)
+    conv_rows = run_conv(backends, repeats=2 if quick else 5)
     print()
-    print(format_conv_rows(conv_rows))
+    print(format_conv_rows(conv_rows), flush=True)
     cold = cold_start_seconds()
     print(f"\ncold import + first call of every CPU kernel (Numba cache warm): {cold:.2f} s")
+    print(f"peak memory of this run: {peak_memory_mib():.0f} MiB")
     if json_path:
         with open(json_path, "w") as f:
             json.dump({"machine": machine_description(), "rows": rows, "warp": warp_rows,

@@ -129,8 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="timed training steps (train)")  # fmt: skip
     bench.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
                        help="where the training step runs (train)")  # fmt: skip
-    bench.add_argument("--size", type=_at_least(1), default=1 << 24,
-                       help="elements per array (2^24)")  # fmt: skip
+    bench.add_argument("--size", type=_at_least(1), default=1 << 23,
+                       help="elements per array (kernels; 2^23)")  # fmt: skip
+    bench.add_argument("--quick", action="store_true",
+                       help="kernels: 2^20 elements, fewer repeats (seconds)")  # fmt: skip
     bench.add_argument("--backend", default="cpu", choices=["cpu", "cuda", "all"])
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     bench.set_defaults(handler=_bench)
@@ -202,7 +204,7 @@ def _bench(args: argparse.Namespace) -> int:
         from . import bench_train
 
         return bench_train.main_train(args.steps, args.json, args.device)
-    return bench_kernels.main_kernels(args.size, args.backend, args.json)
+    return bench_kernels.main_kernels(args.size, args.backend, args.json, args.quick)
 
 
 def main(argv: list[str] | None = None) -> int:
