@@ -17,6 +17,7 @@ gradients exist, so it adds in place.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,6 +28,7 @@ from . import validate as check
 from .device import array_module, check_device, device_of, on_gpu, to_device
 
 _grad_enabled = True
+_profile = None  # a profiler.Profile while `tinyreg.profiler.profile()` is active
 
 Backward = Callable[[np.ndarray], tuple]
 
@@ -234,6 +236,8 @@ class Tensor:
             grad = _as_array(grad, self.dtype)
             if grad.shape != self.shape:
                 raise ValueError(f"backward: grad has shape {grad.shape}, expected {self.shape}")
+        if _profile is not None:
+            started, closures = time.perf_counter(), _profile.closure_seconds
         pending = {id(self): (grad, False)}  # id -> (gradient, owned by the engine?)
         deferred = []
         for node in _topological_order(self):
@@ -245,9 +249,9 @@ class Tensor:
                 _accumulate_leaf(node, g, owned)
                 continue
             if node._deferred:
-                deferred.append((node._backward, g))  # after the leaves have their gradients
+                deferred.append((node, g))  # after the leaves have their gradients
                 continue
-            grads = node._backward(g)
+            grads = _timed_backward(node, g)
             if len(grads) != len(node._parents):
                 raise RuntimeError(f"backward of {node._op}: returned {len(grads)} gradients "
                                    f"for {len(node._parents)} inputs")  # fmt: skip
@@ -263,8 +267,11 @@ class Tensor:
                     pending[key] = (pending[key][0] + pg, True)
                 else:  # a fresh array the closure made is ours; g itself or a view is not
                     pending[key] = (pg, pg is not g and pg.flags.owndata)
-        for backward, g in deferred:
-            backward(g)
+        for node, g in deferred:
+            _timed_backward(node, g)
+        if _profile is not None:
+            closures = _profile.closure_seconds - closures
+            _profile.bookkeeping(time.perf_counter() - started - closures)
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
@@ -829,6 +836,8 @@ def op(name: str, data: Any, inputs: tuple, backward: Backward,
     `writable_grad`) and returns Nones; it runs after every other gradient has reached those
     leaves, so a fused kernel adds in place (the penalty op uses this).
     """
+    if _profile is not None:
+        _profile.forward(name)
     out = Tensor.__new__(Tensor)
     out.data = data
     out.grad = None
@@ -852,6 +861,17 @@ def as_tensor(x: Any) -> Tensor:
 
 
 _CONSTANT = Tensor(0.0)  # stands in for a non-tensor operand in a recorded graph
+
+
+def _timed_backward(node: Tensor, g: Any) -> tuple:
+    """node's backward closure on g, its time charged to node's op while a profile is active."""
+    if _profile is None:
+        return node._backward(g)
+    start = time.perf_counter()
+    grads = node._backward(g)
+    seconds = time.perf_counter() - start
+    _profile.backward(node._op, seconds)
+    return grads
 
 
 def _topological_order(root: Tensor) -> list:
