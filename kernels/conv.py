@@ -4,20 +4,24 @@ x is (N, C, H, W), the weight (O, C, kh, kw), the output (N, O, OH, OW) with
 
     OH = (H + top + bottom - dh * (kh - 1) - 1) // sh + 1          (and OW alike)
 
-`cols` is (N * OH * OW, C * kh * kw): row r = (n, oy, ox), column k = (c, i, j), and
+`cols` is (C * kh * kw, N * OH * OW): row k = (c, i, j), column r = (n, oy, ox), and
 
-    cols[r, k] = x[n, c, oy * sh - top + i * dh, ox * sw - left + j * dw]     (0 outside x)
+    cols[k, r] = x[n, c, oy * sh - top + i * dh, ox * sw - left + j * dw]     (0 outside x)
 
-so the forward is one matrix product, out2 = cols @ weight.reshape(O, K).T, and the backward two:
-dweight = g2.T @ cols and dcols = g2 @ weight2, with g2 the output gradient as (N*OH*OW, O). The
-products go to BLAS (cuBLAS through CuPy on a GPU); the kernels here are the two data movements:
+so the forward is one matrix product, out2 = weight.reshape(O, K) @ cols, and the backward two:
+dweight = g2 @ cols.T and dcols = weight2.T @ g2, with g2 the output gradient as (O, N*OH*OW).
+The products go to BLAS (cuBLAS through CuPy on a GPU); the kernels here are the two data
+movements:
 
     im2col: x -> cols
-    col2im: dcols -> dx, dx[n, c, y, x] = sum of dcols[r, k] over the (r, k) that read it
+    col2im: dcols -> dx, dx[n, c, y, x] = sum of dcols[k, r] over the (k, r) that read it
 
-On the CPU, col2im scatters one image per thread (no two threads write the same pixel); on the
-GPU it gathers (each input pixel sums what read it), so it needs no atomics. Both sum in a fixed
-order: the same bits on any thread count.
+With a tap (c, i, j) per row, each row of cols is the image plane shifted by the tap: im2col and
+col2im read and write runs of OW neighbouring values (at stride 1, plain copies), instead of
+gathering C * kh * kw scattered values per output pixel. On the CPU, col2im scatters one
+(image, channel) plane per thread (no two threads write the same pixel); on the GPU it gathers
+(each input pixel sums what read it), so it needs no atomics. Both sum in a fixed order: the same
+bits on any thread count.
 
 Three versions of the same math: `*_reference` (NumPy, any memory layout), `*_cpu` (Numba) and
 `*_cuda` (numba.cuda), which take C-contiguous arrays.
@@ -43,16 +47,16 @@ def _padded(x, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
 
 
 def im2col_reference(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:
-    """cols[(n, oy, ox), (c, i, j)] = x[n, c, oy*sh - top + i*dh, ox*sw - left + j*dw]: the NumPy
+    """cols[(c, i, j), (n, oy, ox)] = x[n, c, oy*sh - top + i*dh, ox*sw - left + j*dw]: the NumPy
     reference (any memory layout)."""
     n, c = x.shape[:2]
     xp = _padded(x, kh, kw, sh, sw, top, left, dh, dw, oh, ow)
-    view = np.empty((n, oh, ow, c, kh, kw), x.dtype)
+    view = np.empty((c, kh, kw, n, oh, ow), x.dtype)
     for i in range(kh):
         for j in range(kw):
             patch = xp[:, :, i * dh : i * dh + (oh - 1) * sh + 1 : sh,
                        j * dw : j * dw + (ow - 1) * sw + 1 : sw]  # fmt: skip
-            view[..., i, j] = patch.transpose(0, 2, 3, 1)
+            view[:, i, j] = patch.transpose(1, 0, 2, 3)
     cols[...] = view.reshape(cols.shape)
 
 
@@ -61,12 +65,12 @@ def col2im_reference(dcols, dx, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> No
     reference (any memory layout)."""
     n, c, h, w = dx.shape
     dxp = np.zeros_like(_padded(dx, kh, kw, sh, sw, top, left, dh, dw, oh, ow))
-    view = dcols.reshape(n, oh, ow, c, kh, kw)
+    view = dcols.reshape(c, kh, kw, n, oh, ow)
     for i in range(kh):
         for j in range(kw):
             rows = slice(i * dh, i * dh + (oh - 1) * sh + 1, sh)
             columns = slice(j * dw, j * dw + (ow - 1) * sw + 1, sw)
-            dxp[:, :, rows, columns] += view[..., i, j].transpose(0, 3, 1, 2)
+            dxp[:, :, rows, columns] += view[:, i, j].transpose(1, 0, 2, 3)
     dx[...] = dxp[:, :, top : top + h, left : left + w]
 
 
@@ -75,6 +79,14 @@ def _source(o, i, stride, offset, dilation, size):
     """The input coordinate that output position o reads at kernel tap i, or -1 outside."""
     y = o * stride - offset + i * dilation
     return y if 0 <= y < size else -1
+
+
+def _inside(j, stride, offset, dilation, size, count):
+    """[first, stop): the output positions o < count whose tap j reads inside 0 <= x < size,
+    x = o * stride - offset + j * dilation."""
+    first = max(0, -((j * dilation - offset) // stride))  # ceil((offset - j*dilation) / stride)
+    stop = min(count, (size - 1 + offset - j * dilation) // stride + 1)
+    return first, max(first, stop)
 
 
 def _gathered(dcols, n, c, y, x, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
@@ -93,54 +105,66 @@ def _gathered(dcols, n, c, y, x, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
                 continue
             ox = ox_scaled // sw
             if ox < ow:
-                total += dcols[(n * oh + oy) * ow + ox, (c * kh + i) * kw + j]
+                total += dcols[(c * kh + i) * kw + j, (n * oh + oy) * ow + ox]
     return total
 
 
 _source_cpu, _source_cuda = cpu_inline(_source), cuda_inline(_source)
+_inside_cpu = cpu_inline(_inside)
 _gathered_cpu, _gathered_cuda = cpu_inline(_gathered), cuda_inline(_gathered)
 
 
 # --------------------------------------------------------------------------- cpu
 @parallel_kernel(min_size=1 << 18)
 def _im2col_cpu(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
+    # One (channel, image) pair per iteration: its rows of cols are runs of OW values.
     n, c, h, w = x.shape
     zero = x.dtype.type(0)
-    for r in prange(n * oh * ow):
-        b, rest = r // (oh * ow), r % (oh * ow)
-        oy, ox = rest // ow, rest % ow
-        for ch in range(c):
-            for i in range(kh):
-                y = _source_cpu(oy, i, sh, top, dh, h)
-                for j in range(kw):
-                    xx = _source_cpu(ox, j, sw, left, dw, w)
-                    k = (ch * kh + i) * kw + j
-                    cols[r, k] = x[b, ch, y, xx] if y >= 0 and xx >= 0 else zero
+    for p in prange(c * n):
+        ch, b = p // n, p % n
+        for i in range(kh):
+            for j in range(kw):
+                row = (ch * kh + i) * kw + j
+                first, stop = _inside_cpu(j, sw, left, dw, w, ow)
+                shift = j * dw - left
+                for oy in range(oh):
+                    y = _source_cpu(oy, i, sh, top, dh, h)
+                    start = (b * oh + oy) * ow
+                    if y < 0:
+                        for ox in range(ow):
+                            cols[row, start + ox] = zero
+                        continue
+                    for ox in range(first):
+                        cols[row, start + ox] = zero
+                    for ox in range(first, stop):
+                        cols[row, start + ox] = x[b, ch, y, ox * sw + shift]
+                    for ox in range(stop, ow):
+                        cols[row, start + ox] = zero
 
 
 @parallel_kernel(min_size=1 << 18)
 def _col2im_cpu(dx, dcols, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
-    # Scatter, one image per thread: each image's pixels are written by its own thread only,
+    # Scatter, one (image, channel) plane per thread: each pixel is written by one thread only,
     # in a fixed order, so the sums are race-free and the same on any thread count.
     n, c, h, w = dx.shape
-    for b in prange(n):
-        dx[b] = 0
-        for oy in range(oh):
-            for ox in range(ow):
-                r = (b * oh + oy) * ow + ox
-                for ch in range(c):
-                    for i in range(kh):
-                        y = _source_cpu(oy, i, sh, top, dh, h)
-                        if y < 0:
-                            continue
-                        for j in range(kw):
-                            xx = _source_cpu(ox, j, sw, left, dw, w)
-                            if xx >= 0:
-                                dx[b, ch, y, xx] += dcols[r, (ch * kh + i) * kw + j]
+    for p in prange(n * c):
+        b, ch = p // c, p % c
+        dx[b, ch] = 0
+        for i in range(kh):
+            for j in range(kw):
+                row = (ch * kh + i) * kw + j
+                first, stop = _inside_cpu(j, sw, left, dw, w, ow)
+                shift = j * dw - left
+                for oy in range(oh):
+                    y = _source_cpu(oy, i, sh, top, dh, h)
+                    if y >= 0:
+                        start = (b * oh + oy) * ow
+                        for ox in range(first, stop):
+                            dx[b, ch, y, ox * sw + shift] += dcols[row, start + ox]
 
 
 def im2col_cpu(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:
-    """cols[(n, oy, ox), (c, i, j)] = x[n, c, oy*sh - top + i*dh, ox*sw - left + j*dw]: the Numba
+    """cols[(c, i, j), (n, oy, ox)] = x[n, c, oy*sh - top + i*dh, ox*sw - left + j*dw]: the Numba
     CPU version (C-contiguous arrays)."""
     _im2col_cpu(c_contiguous(x, "x"), c_contiguous(cols, "cols"), kh, kw, sh, sw, top, left,
                 dh, dw, oh, ow)  # fmt: skip
@@ -159,13 +183,13 @@ def _im2col_cuda(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
     n, c, h, w = x.shape
     columns = cols.shape[1]
     for e in range(cuda.grid(1), cols.shape[0] * columns, cuda.gridsize(1)):
-        r, k = e // columns, e % columns
+        k, r = e // columns, e % columns
         b, rest = r // (oh * ow), r % (oh * ow)
         oy, ox = rest // ow, rest % ow
         ch, tap = k // (kh * kw), k % (kh * kw)
         y = _source_cuda(oy, tap // kw, sh, top, dh, h)
         xx = _source_cuda(ox, tap % kw, sw, left, dw, w)
-        cols[r, k] = x[b, ch, y, xx] if y >= 0 and xx >= 0 else 0
+        cols[k, r] = x[b, ch, y, xx] if y >= 0 and xx >= 0 else 0
 
 
 @cuda.jit
@@ -180,7 +204,7 @@ def _col2im_cuda(dx, dcols, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
 
 
 def im2col_cuda(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:
-    """cols[(n, oy, ox), (c, i, j)] = x[n, c, oy*sh - top + i*dh, ox*sw - left + j*dw]: the
+    """cols[(c, i, j), (n, oy, ox)] = x[n, c, oy*sh - top + i*dh, ox*sw - left + j*dw]: the
     numba.cuda version (C-contiguous NumPy or CuPy arrays)."""
     x, cols = c_contiguous(x, "x"), c_contiguous(cols, "cols")
     if cols.size:

@@ -600,23 +600,25 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
                          f"the padded input ({h + total_h}, {wd + total_w})")  # fmt: skip
     xp = array_module(a)
     geometry = (kh, kw, sh, sw, top, left, dh, dw, oh, ow)
-    cols = xp.empty((n * oh * ow, c * kh * kw), a.dtype)
+    cols = xp.empty((c * kh * kw, n * oh * ow), a.dtype)
     k = kernels_for(a)
     k.im2col(a, cols, *geometry)
     w2 = w.reshape(o, -1)
-    out2 = cols @ w2.T
-    if bias is not None:
-        out2 += bias.data
-    out = xp.ascontiguousarray(out2.reshape(n, oh, ow, o).transpose(0, 3, 1, 2))
+    by_channel = (w2 @ cols).reshape(o, n, oh * ow).transpose(1, 0, 2)  # (N, O, OH*OW) view
+    out = xp.empty((n, o, oh, ow), a.dtype)
+    if bias is not None:  # the bias joins in the copy to NCHW
+        xp.add(by_channel, bias.data[:, None], out=out.reshape(n, o, oh * ow))
+    else:
+        out.reshape(n, o, oh * ow)[...] = by_channel
 
     def backward(g):
-        g2 = xp.ascontiguousarray(g.transpose(0, 2, 3, 1)).reshape(-1, o)
-        gw = (g2.T @ cols).reshape(w.shape) if weight.requires_grad else None
-        gb = g2.sum(axis=0) if bias is not None and bias.requires_grad else None
+        g2 = xp.ascontiguousarray(g.reshape(n, o, oh * ow).transpose(1, 0, 2)).reshape(o, -1)
+        gw = (g2 @ cols.T).reshape(w.shape) if weight.requires_grad else None
+        gb = g2.sum(axis=1) if bias is not None and bias.requires_grad else None
         gx = None
         if x.requires_grad:
             gx = xp.empty_like(a)
-            k.col2im(g2 @ w2, gx, *geometry)
+            k.col2im(w2.T @ g2, gx, *geometry)
         return gx, gw, gb
 
     return op("conv2d", out, (x, weight, bias if bias is not None else x), backward)

@@ -13,6 +13,8 @@ GEOMETRIES = [  # (n, c, h, w, kh, kw, sh, sw, top, left, dh, dw)
     (1, 2, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1),
     (2, 1, 4, 4, 2, 2, 2, 2, 0, 0, 1, 1),
     (1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1),
+    (1, 2, 3, 3, 2, 2, 1, 1, 3, 3, 1, 1),  # padding past the kernel: whole taps read outside
+    (2, 2, 9, 8, 3, 3, 2, 3, 2, 1, 2, 1),  # stride 3 with dilation 2
 ]
 
 
@@ -29,7 +31,7 @@ def test_im2col_and_col2im_match_the_reference(version, dtype, geometry):
     args = (kh, kw, sh, sw, top, left, dh, dw, oh, ow)
     x = np.random.default_rng(0).standard_normal((n, c, h, w)).astype(dtype)
     k, ref = kernels.backend(version), kernels.backend("reference")
-    cols, cols_ref = (np.zeros((n * oh * ow, c * kh * kw), dtype) for _ in range(2))
+    cols, cols_ref = (np.zeros((c * kh * kw, n * oh * ow), dtype) for _ in range(2))
     k.im2col(x, cols, *args)
     ref.im2col(x, cols_ref, *args)
     np.testing.assert_array_equal(cols, cols_ref)
@@ -46,11 +48,30 @@ def test_col2im_is_the_adjoint_of_im2col():
     oh, ow = output_size(h, kh, sh, top, dh), output_size(w, kw, sw, left, dw)
     args = (kh, kw, sh, sw, top, left, dh, dw, oh, ow)
     rng = np.random.default_rng(2)
-    x, g = rng.standard_normal((n, c, h, w)), rng.standard_normal((n * oh * ow, c * kh * kw))
+    x, g = rng.standard_normal((n, c, h, w)), rng.standard_normal((c * kh * kw, n * oh * ow))
     cols, dx = np.empty_like(g), np.empty_like(x)
     kernels.backend("cpu").im2col(x, cols, *args)
     kernels.backend("cpu").col2im(g, dx, *args)
     assert np.vdot(cols, g) == pytest.approx(np.vdot(x, dx), rel=1e-12)
+
+
+def test_parallel_builds_equal_the_serial_ones_bit_for_bit():
+    from tinyreg.kernels.conv import _col2im_cpu, _im2col_cpu
+
+    n, c, h, w, kh, kw, sh, sw, top, left, dh, dw = GEOMETRIES[-1]
+    oh, ow = output_size(h, kh, sh, top, dh), output_size(w, kw, sw, left, dw)
+    args = (kh, kw, sh, sw, top, left, dh, dw, oh, ow)
+    rng = np.random.default_rng(3)
+    x, g = rng.standard_normal((n, c, h, w)), rng.standard_normal((c * kh * kw, n * oh * ow))
+    results = []
+    for im2col, col2im in ((_im2col_cpu.serial, _col2im_cpu.serial),
+                           (_im2col_cpu.parallel, _col2im_cpu.parallel)):  # fmt: skip
+        cols, dx = np.empty_like(g), np.empty_like(x)
+        im2col(x, cols, *args)
+        col2im(dx, g, *args)
+        results.append((cols, dx))
+    for serial, parallel in zip(*results, strict=True):
+        np.testing.assert_array_equal(serial, parallel)
 
 
 POOLS = [(2, 2, 2, 2, 0, 0), (3, 3, 2, 2, 1, 1), (3, 2, 2, 1, 1, 0), (3, 3, 1, 1, 1, 1)]
@@ -83,7 +104,7 @@ def test_pooling_kernels_match_the_reference(version, dtype, pool):
 @pytest.mark.parametrize("version", COMPILED)
 def test_conv_and_pool_kernels_refuse_non_contiguous_arrays(version):
     x = in_layout(np.random.default_rng(0).standard_normal((2, 2, 4, 4)), "transposed")
-    cols = np.zeros((2 * 4 * 4, 2 * 9))
+    cols = np.zeros((2 * 9, 2 * 4 * 4))
     with pytest.raises(ValueError, match="x of shape"):
         kernels.backend(version).im2col(x, cols, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4)
     assert not cols.any()

@@ -272,19 +272,19 @@ def run_conv(backends: list[str], repeats: int = 5) -> list[dict]:
         x = rng.standard_normal(shape).astype(np.float32)
         weight = rng.standard_normal(wshape).astype(np.float32)
         geometry = (kh, kw, 1, 1, 2, 2, 1, 1, h, w)
-        cols = np.empty((n * h * w, c * kh * kw), np.float32)
-        w2t = np.ascontiguousarray(weight.reshape(o, -1).T)
+        cols = np.empty((c * kh * kw, n * h * w), np.float32)
+        w2 = weight.reshape(o, -1)
         flops = 2 * cols.shape[0] * cols.shape[1] * o
-        sgemm = median_time(partial(np.matmul, cols, w2t), repeats, lambda: None)
+        sgemm = median_time(partial(np.matmul, w2, cols), repeats, lambda: None)
         for backend in backends:
             if backend != "cpu":
                 continue  # the GPU path multiplies with cuBLAS through CuPy; timed by .ci/gpu
             k = kernels.backend(backend)
             k.im2col(x, cols, *geometry)
 
-            def forward(k=k, x=x, cols=cols, geometry=geometry, w2t=w2t):
+            def forward(k=k, x=x, cols=cols, geometry=geometry, w2=w2):
                 k.im2col(x, cols, *geometry)
-                return cols @ w2t
+                return w2 @ cols
 
             seconds = median_time(forward, repeats, lambda: None)
             im2col = median_time(partial(k.im2col, x, cols, *geometry), repeats, lambda: None)

@@ -9,12 +9,21 @@ data):
 Each framework runs in its own subprocess, so peak memory (the peak RSS, VmHWM, reset after one
 step of a tiny model has loaded the framework's kernels, minus the RSS then: what the model, data,
 activations, gradients and optimizer state take; Linux only) is measured separately and one
-framework's threads never slow the other.
+framework's threads never slow the other. The two sides alternate over `rounds` (tinyreg, PyTorch,
+tinyreg, ...) with the same thread count (OMP/OpenBLAS/MKL/Numba variables), so a slow minute on a
+shared machine hits both; a row shows the median over rounds of each round's median step time,
+and the range over rounds.
+
+`--profile` adds, per workload, where tinyreg's step time goes (`tinyreg.profiler`), and the same
+step on 2-wide layers with batch 2: nearly no arithmetic, so its time is the engine's and Python's
+share of a step. `--scaling` times the MLP against batch size, width and thread count.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import statistics
 import subprocess
 import sys
 
@@ -22,7 +31,8 @@ import numpy as np
 
 from .timing import machine_description, median_time
 
-WORKLOADS = {  # name: (kind, layer sizes or image size, batch)
+Spec = tuple[str, tuple[int, ...], int]  # (kind "mlp" or "cnn", layer sizes or image size, batch)
+WORKLOADS: dict[str, Spec] = {
     "S": ("mlp", (64, 256, 256, 10), 64),
     "L": ("mlp", (784, 1024, 1024, 10), 512),
     "C": ("cnn", (28, 28), 128),
@@ -127,22 +137,31 @@ def _synchronizer(framework: str, device: str):
     return cupy.cuda.Device().synchronize
 
 
-def measure(framework: str, workload: str, steps: int, device: str = "cpu") -> dict:
+def measure(framework: str, workload: str | Spec, steps: int, device: str = "cpu") -> dict:
     """Run in this process: ms per step (median) and the peak memory the workload adds (host
     RSS on the CPU; on the GPU, tinyreg's CuPy pool or PyTorch's peak allocation)."""
-    kind, sizes, batch = WORKLOADS[workload]
+    return measure_all(framework, [workload], steps, device)[0]
+
+
+def measure_all(framework: str, workloads: list, steps: int, device: str = "cpu") -> list[dict]:
+    """`measure` for several workloads (names or specs) in this process, one after another."""
     make_step = _tinyreg_step if framework == "tinyreg" else _torch_step
     sync = _synchronizer(framework, device)
-    tiny = (4, 4, 4, 2) if kind == "mlp" else (8, 8)
-    make_step(kind, tiny, 4, device)()  # load every kernel (JIT caches, thread pools)
-    sync()
-    _reset_peak_rss()
-    before = _status_kib("VmRSS")  # the framework is warm; no model or data yet
-    step = make_step(kind, sizes, batch, device)
-    for _ in range(5):
-        step()
-    seconds = median_time(step, steps, sync)
-    return {"ms": seconds * 1e3, "peak_mib": _peak_mib(framework, device, before)}
+    results = []
+    for workload in workloads:
+        kind, sizes, batch = WORKLOADS[workload] if isinstance(workload, str) else workload
+        tiny = (4, 4, 4, 2) if kind == "mlp" else (8, 8)
+        make_step(kind, tiny, 4, device)()  # load every kernel (JIT caches, thread pools)
+        sync()
+        _reset_peak_rss()
+        before = _status_kib("VmRSS")  # the framework is warm; no model or data yet
+        step = make_step(kind, tuple(sizes), batch, device)
+        for _ in range(5):
+            step()
+        seconds = median_time(step, steps, sync)
+        results.append({"ms": seconds * 1e3, "peak_mib": _peak_mib(framework, device, before)})
+        del step
+    return results
 
 
 def _peak_mib(framework: str, device: str, rss_before_kib: int) -> float:
@@ -171,15 +190,54 @@ def _status_kib(field: str) -> int:
     raise RuntimeError(f"/proc/self/status has no {field}")
 
 
-def _in_subprocess(framework: str, workload: str, steps: int, device: str) -> dict | None:
-    call = f"measure({framework!r}, {workload!r}, {steps}, {device!r})"
-    program = f"import json; from tinyreg.app.bench_train import measure; print(json.dumps({call}))"
-    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "NUMBA_NUM_THREADS")  # fmt: skip
+
+
+def _in_subprocess(framework: str, workloads: list, steps: int, device: str,
+                   threads: int | None = None) -> list[dict] | None:  # fmt: skip
+    """`measure_all` in a fresh interpreter (with `threads` threads for BLAS, OpenMP and Numba);
+    None when PyTorch is missing or fails."""
+    call = f"measure_all({framework!r}, {workloads!r}, {steps}, {device!r})"
+    program = (
+        f"import json; from tinyreg.app.bench_train import measure_all; print(json.dumps({call}))"
+    )
+    env = dict(os.environ)
+    if threads:
+        env.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env)
     if out.returncode != 0:
         if framework == "torch":
             return None
         raise RuntimeError(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def alternating(workloads: list, steps: int, rounds: int, device: str = "cpu",
+                threads: int | None = None, with_torch: bool = True) -> list[dict]:  # fmt: skip
+    """Per workload: tinyreg's and PyTorch's median ms over `rounds` alternating subprocess runs,
+    the range over rounds and the peak memory (None for PyTorch when it is not there)."""
+    times: dict[str, list[list[float]]] = {"tinyreg": [], "torch": []}
+    peaks: dict[str, list[dict] | None] = {"tinyreg": None, "torch": None}
+    for _ in range(rounds):
+        for framework in ("tinyreg", "torch") if with_torch else ("tinyreg",):
+            results = _in_subprocess(framework, workloads, steps, device, threads)
+            if results is None:
+                with_torch = False
+                continue
+            times[framework].append([r["ms"] for r in results])
+            peaks[framework] = results
+    rows = []
+    for i, workload in enumerate(workloads):
+        row = {"workload": workload}
+        for framework in ("tinyreg", "torch"):
+            per_round = [t[i] for t in times[framework]]
+            row[framework] = None if not per_round else {
+                "ms": statistics.median(per_round), "min_ms": min(per_round),
+                "max_ms": max(per_round), "peak_mib": peaks[framework][i]["peak_mib"],
+            }  # fmt: skip
+        rows.append(row)
+    return rows
 
 
 def torch_available() -> bool:
@@ -191,33 +249,168 @@ def torch_available() -> bool:
     return True
 
 
-def main_train(steps: int = 50, json_path: str | None = None, device: str = "cpu") -> int:
-    """`tinyreg bench train`: time the S, L and C steps of tinyreg and PyTorch and print them."""
-    have_torch = torch_available()
-    rows = []
-    for workload, (kind, sizes, batch) in WORKLOADS.items():
-        ours = _in_subprocess("tinyreg", workload, steps, device)
-        theirs = _in_subprocess("torch", workload, steps, device) if have_torch else None
-        model = "-".join(map(str, sizes)) if kind == "mlp" else "LeNet-style CNN, 28x28"
-        rows.append({"workload": workload, "sizes": model, "batch": batch, "tinyreg": ours,
-                     "torch": theirs})  # fmt: skip
-    print(f"tinyreg bench train, float32, {device}, on {machine_description()}"
-          + ("" if have_torch else " (PyTorch not installed: tinyreg only)"))  # fmt: skip
-    print(
+def _ms(side: dict | None) -> str:
+    if side is None:
+        return "-"
+    return f"{side['ms']:.2f} [{side['min_ms']:.2f}, {side['max_ms']:.2f}]"
+
+
+def _ratio(row: dict) -> str:
+    return f"{row['tinyreg']['ms'] / row['torch']['ms']:.2f}x" if row["torch"] else "-"
+
+
+def describe(spec: Spec) -> str:
+    """A workload's model in words, for the tables."""
+    kind, sizes, _ = spec
+    return "-".join(map(str, sizes)) if kind == "mlp" else "LeNet-style CNN, 28x28"
+
+
+def format_table(rows: list[dict]) -> str:
+    """The main comparison (S, L, C) as a Markdown table."""
+    lines = [
         "| workload | model | batch | tinyreg ms/step | PyTorch ms/step | ratio | "
-        "tinyreg peak MiB | PyTorch peak MiB |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+        "tinyreg peak MiB | PyTorch peak MiB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
-        ours, theirs = r["tinyreg"], r["torch"]
-        ratio = f"{ours['ms'] / theirs['ms']:.2f}x" if theirs else "-"
-        print(
-            f"| {r['workload']} | {r['sizes']} | {r['batch']} | {ours['ms']:.2f} | "
-            f"{theirs['ms'] if theirs else float('nan'):.2f} | {ratio} | "
-            f"{ours['peak_mib']:.1f} | {theirs['peak_mib'] if theirs else float('nan'):.1f} |"
+        spec = WORKLOADS[r["workload"]]
+        theirs = f"{r['torch']['peak_mib']:.1f}" if r["torch"] else "-"
+        lines.append(f"| {r['workload']} | {describe(spec)} | {spec[2]} | {_ms(r['tinyreg'])} | "
+                     f"{_ms(r['torch'])} | {_ratio(r)} | {r['tinyreg']['peak_mib']:.1f} | "
+                     f"{theirs} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- profile
+def profile_rows(workload: str, steps: int = 10) -> tuple[list[tuple[str, float, float]], float]:
+    """Where tinyreg's step time goes: (op, forward ms, backward ms) per step, largest first, with
+    the optimizer and zero_grad as their own rows; and the step time on 2-wide layers, batch 2."""
+    import tinyreg as tr
+    from tinyreg import functional as F
+    from tinyreg import optim, reg
+    from tinyreg.profiler import profile
+
+    def setup(kind, sizes, batch):
+        tr.manual_seed(0)
+        model = _tinyreg_model(kind, sizes)
+        opt = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+        x, y = _data(kind, sizes, batch)
+        return model, opt, tr.tensor(x), y
+
+    def run(model, opt, x, y, recorder=None):
+        penalty = reg.L2(L2)
+        for _ in range(steps):
+            if recorder:
+                recorder.restart_clock()
+            with recorder.section("zero_grad") if recorder else _nothing():
+                opt.zero_grad()
+            loss = F.cross_entropy(model(x), y) + penalty(model)
+            loss.backward()
+            with recorder.section("optimizer step") if recorder else _nothing():
+                opt.step()
+
+    kind, sizes, batch = WORKLOADS[workload]
+    parts = setup(kind, sizes, batch)
+    run(*parts)  # warm
+    with profile() as recorder:
+        run(*parts, recorder)
+    ops: dict[str, list[float]] = {}
+    for (phase, op), seconds in recorder.seconds.items():
+        entry = ops.setdefault(op, [0.0, 0.0])
+        entry[phase == "backward"] += seconds * 1e3 / steps
+    rows = sorted(((op, f, b) for op, (f, b) in ops.items()), key=lambda r: -(r[1] + r[2]))
+    small = (2, 2, 2, sizes[-1]) if kind == "mlp" else (8, 8)
+    tiny_parts = setup(kind, small, 2)
+    run(*tiny_parts)
+    overhead = median_time(lambda: run(*tiny_parts), 3, lambda: None) / steps * 1e3
+    return rows, overhead
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def format_profile(workload: str, rows: list[tuple[str, float, float]], overhead: float) -> str:
+    """The profile of one workload as a Markdown table."""
+    total = sum(f + b for _, f, b in rows)
+    lines = [f"Workload {workload} ({describe(WORKLOADS[workload])}), tinyreg, per step:",
+             "| op | forward ms | backward ms | share |", "|---|---:|---:|---:|"]  # fmt: skip
+    for op, forward, backward in rows:
+        lines.append(
+            f"| {op} | {forward:.3f} | {backward:.3f} | {(forward + backward) / total:.0%} |"
         )
-    print("(ratio = tinyreg time / PyTorch time; peak = peak RSS minus RSS of the warm framework)")
+    lines.append(f"| **step** | | | {total:.2f} ms |")
+    lines.append(
+        f"The same step on 2-wide layers, batch 2 (engine and Python only): {overhead:.2f} ms"
+        f" = {overhead / total:.0%} of this step."
+    )
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- scaling
+def scaling_specs() -> dict[str, list[Spec]]:
+    """The MLP of L (two hidden layers) against batch size and width."""
+    return {
+        "batch": [("mlp", (784, 1024, 1024, 10), b) for b in (32, 128, 512, 2048)],
+        "width": [("mlp", (784, h, h, 10), 512) for h in (256, 512, 1024, 1536, 2048)],
+    }
+
+
+def format_scaling(title: str, key: str, rows: list[dict]) -> str:
+    """One scaling table (rows from `alternating`)."""
+    lines = [f"{title}:", f"| {key} | tinyreg ms/step | PyTorch ms/step | ratio |",
+             "|---:|---:|---:|---:|"]  # fmt: skip
+    for r in rows:
+        kind, sizes, batch = r["workload"]
+        value = batch if key == "batch" else sizes[1]
+        lines.append(f"| {value} | {_ms(r['tinyreg'])} | {_ms(r['torch'])} | {_ratio(r)} |")
+    return "\n".join(lines)
+
+
+def main_train(steps: int = 50, json_path: str | None = None, device: str = "cpu",
+               rounds: int = 3, profile: bool = False, scaling: bool = False) -> int:  # fmt: skip
+    """`tinyreg bench train`: time the S, L and C steps of tinyreg and PyTorch and print them
+    (and, if asked, the per-op profile and the scaling tables)."""
+    have_torch = torch_available()
+    print(f"tinyreg bench train, float32, {device}, on {machine_description()}, "
+          f"{os.cpu_count()} threads, {rounds} alternating rounds of {steps} steps"
+          + ("" if have_torch else " (PyTorch not installed: pip install 'tinyreg[bench]')"),
+          flush=True)  # fmt: skip
+    rows = alternating(list(WORKLOADS), steps, rounds, device, with_torch=have_torch)
+    print(format_table(rows))
+    print("(ms: median over rounds [min, max]; ratio = tinyreg time / PyTorch time; peak = peak "
+          "RSS minus RSS of the warm framework)", flush=True)  # fmt: skip
+    result = {"machine": machine_description(), "rows": rows}
+    if profile:
+        result["profile"] = {}
+        for workload in WORKLOADS:
+            ops, overhead = profile_rows(workload)
+            print()
+            print(format_profile(workload, ops, overhead), flush=True)
+            result["profile"][workload] = {"ops": ops, "overhead_ms": overhead}
+    if scaling:
+        result["scaling"] = {}
+        for key, specs in scaling_specs().items():
+            scaled = alternating(specs, max(5, steps // 5), rounds, device, with_torch=have_torch)
+            title = ("Batch size (784-1024-1024-10)" if key == "batch"
+                     else "Width h (784-h-h-10, batch 512)")  # fmt: skip
+            print()
+            print(format_scaling(title, key, scaled), flush=True)
+            result["scaling"][key] = scaled
+        threads = {n: alternating(["S", "L"], steps, rounds, device, n, have_torch)
+                   for n in (1, os.cpu_count())}  # fmt: skip
+        print("\nThreads (S and L):\n| threads | workload | tinyreg ms/step | PyTorch ms/step | "
+              "ratio |\n|---:|---|---:|---:|---:|")  # fmt: skip
+        for n, scaled in threads.items():
+            for r in scaled:
+                print(f"| {n} | {r['workload']} | {_ms(r['tinyreg'])} | {_ms(r['torch'])} | "
+                      f"{_ratio(r)} |")  # fmt: skip
+        result["threads"] = threads
     if json_path:
         with open(json_path, "w") as f:
-            json.dump({"machine": machine_description(), "rows": rows}, f, indent=2)
+            json.dump(result, f, indent=2)
     return 0

@@ -127,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     bench.add_argument("--steps", type=_at_least(1), default=50,
                        help="timed training steps (train)")  # fmt: skip
+    bench.add_argument("--rounds", type=_at_least(1), default=3,
+                       help="alternating tinyreg/PyTorch runs per workload (train)")  # fmt: skip
+    bench.add_argument("--profile", action="store_true",
+                       help="train: where tinyreg's step time goes, op by op")  # fmt: skip
+    bench.add_argument("--scaling", action="store_true",
+                       help="train: step time against batch size, width and threads")  # fmt: skip
     bench.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
                        help="where the training step runs (train)")  # fmt: skip
     bench.add_argument("--size", type=_at_least(1), default=1 << 23,
@@ -203,7 +209,8 @@ def _bench(args: argparse.Namespace) -> int:
     if args.what == "train":
         from . import bench_train
 
-        return bench_train.main_train(args.steps, args.json, args.device)
+        return bench_train.main_train(args.steps, args.json, args.device, args.rounds,
+                                       args.profile, args.scaling)  # fmt: skip
     return bench_kernels.main_kernels(args.size, args.backend, args.json, args.quick)
 
 

@@ -21,8 +21,18 @@ def median_time(fn: Callable[[], object], repeats: int, sync: Callable[[], None]
     return statistics.median(times)
 
 
+def processor_name() -> str:
+    """The CPU's model name (from /proc/cpuinfo on Linux), else what `platform` knows."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine_description() -> str:
     """Processor, core count and operating system, for benchmark tables."""
-    return (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.system()}"
-    )
+    return f"{processor_name()}, {os.cpu_count()} cores, {platform.system()}"
