@@ -99,3 +99,19 @@ def test_bench_startup_measures_a_fresh_import():
 
     seconds = bench_startup.import_seconds(repeats=1)
     assert 0 < seconds < 60
+
+
+def test_bench_train_alternates_and_profiles_tinyreg():
+    from tinyreg.app import bench_train
+
+    spec = ("mlp", (8, 4, 4, 2), 4)
+    rows = bench_train.alternating([spec], steps=2, rounds=2, with_torch=False)
+    assert rows[0]["torch"] is None
+    side = rows[0]["tinyreg"]
+    assert side["min_ms"] <= side["ms"] <= side["max_ms"]
+    assert "| 4 |" in bench_train.format_scaling("Batch", "batch", rows)
+    ops, overhead = bench_train.profile_rows("S", steps=2)
+    names = [op for op, _, _ in ops]
+    assert {"linear", "batch_norm", "dropout", "penalty", "optimizer step"} <= set(names)
+    assert all(f >= 0 and b >= 0 for _, f, b in ops) and overhead > 0
+    assert "| linear |" in bench_train.format_profile("S", ops, overhead)

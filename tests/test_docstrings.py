@@ -10,7 +10,7 @@ MODULES = [
     *(f"tinyreg.{m}" for m in ("tensor", "functional", "device", "random", "gradcheck", "validate",
                                "nn", "reg", "optim", "data", "augment", "callbacks", "train",
                                "plots", "serialization", "stats", "lr_scheduler",
-                               "swa_utils", "sweep")),
+                               "swa_utils", "sweep", "profiler")),
     *(f"tinyreg.app.{m}" for m in ("cli", "compare", "bench_kernels", "bench_train", "timing",
                                    "sweep", "bench_startup")),
     *(f"tinyreg.kernels.{m}" for m in ("penalty", "optim", "dropout", "batchnorm", "warp", "rng",

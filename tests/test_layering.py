@@ -1,7 +1,7 @@
 """The layers of the code, read from the imports (ast), so a wrong-way import fails here.
 
 kernels/                      imports nothing of tinyreg
-engine: tensor, functional, device, random, gradcheck, validate
+engine: tensor, functional, device, random, gradcheck, validate, profiler
                               imports only kernels and the engine
 library: nn, reg, optim, data, augment, callbacks, train, plots, serialization
                               imports kernels, the engine and the library, never app/
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-ENGINE = {"tensor", "functional", "device", "random", "gradcheck", "validate"}
+ENGINE = {"tensor", "functional", "device", "random", "gradcheck", "validate", "profiler"}
 LIBRARY = {"nn", "reg", "optim", "data", "augment", "callbacks", "train", "plots",
            "serialization", "stats", "lr_scheduler", "swa_utils", "sweep"}  # fmt: skip
 
