@@ -47,7 +47,7 @@ class KernelCase:
 
 def _arrays(count: int, positive: tuple = ()):
     def make(rng, n, dtype):
-        arrays = [rng.standard_normal(n).astype(dtype) for _ in range(count)]
+        arrays = [rng.standard_normal(n, dtype=dtype) for _ in range(count)]
         for i in positive:
             arrays[i] = np.abs(arrays[i])
         return arrays
@@ -60,7 +60,7 @@ def _with(make, *extra):
 
 
 def _dropout_arrays(rng, n, dtype):
-    x = rng.standard_normal(n).astype(dtype)
+    x = rng.standard_normal(n, dtype=dtype)
     return x, np.empty_like(x), np.empty(n, np.uint8), 0.2, 12345
 
 
@@ -71,8 +71,8 @@ def _dropout_numpy(x, y, mask, p, key):
 
 
 def _dropout_backward_arrays(rng, n, dtype):
-    g = rng.standard_normal(n).astype(dtype)
-    return g, (rng.random(n) >= 0.2).astype(np.uint8), 0.2, np.empty_like(g)
+    g = rng.standard_normal(n, dtype=dtype)
+    return g, (rng.random(n, dtype=np.float32) >= 0.2).astype(np.uint8), 0.2, np.empty_like(g)
 
 
 FEATURES = 1024  # batch-norm cases use (size / 1024, 1024)
@@ -88,7 +88,7 @@ def _bn_backward_arrays(rng, n, dtype):
     x, ones, _, eps, _, mean, var = _bn_arrays(rng, n, dtype)
     mean[:], var[:] = x.mean(0), x.var(0)
     grads = (np.empty_like(x), np.empty(FEATURES, dtype), np.empty(FEATURES, dtype))
-    return (rng.standard_normal(x.shape).astype(dtype), x, ones, mean, var, eps, *grads)
+    return (rng.standard_normal(x.shape, dtype=dtype), x, ones, mean, var, eps, *grads)
 
 
 UNITS = 1024  # group kernels: a (size / 1024, 1024) Dense-like weight, one group per column

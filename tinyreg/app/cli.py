@@ -135,8 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="train: step time against batch size, width and threads")  # fmt: skip
     bench.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
                        help="where the training step runs (train)")  # fmt: skip
-    bench.add_argument("--size", type=_at_least(1), default=1 << 23,
-                       help="elements per array (kernels; 2^23)")  # fmt: skip
+    bench.add_argument("--size", type=_at_least(1), default=1 << 22,
+                       help="elements per array (kernels; 2^22)")  # fmt: skip
     bench.add_argument("--quick", action="store_true",
                        help="kernels: 2^20 elements, fewer repeats (seconds)")  # fmt: skip
     bench.add_argument("--backend", default="cpu", choices=["cpu", "cuda", "all"])
