@@ -1,4 +1,5 @@
-"""The `tinyreg` command line: `tinyreg compare` and `tinyreg bench [kernels|train]`.
+"""The `tinyreg` command line: `tinyreg compare`, `tinyreg sweep` and
+`tinyreg bench [kernels|train|startup]`.
 
 Every flag is checked before any work starts; a bad one is reported in one line on stderr with
 exit status 2, never a traceback."""
