@@ -5,8 +5,9 @@ x is (N, C, H, W); window (kh, kw), stride (sh, sw), padding (top, left) on each
 window of output (oy, ox) covers rows oy * sh - top ... + kh - 1 and columns alike.
 
     max:  out = max over the window's pixels inside x (padding never wins, as PyTorch pads with
-          -inf); argmax = y * W + x of the *first* maximal pixel in row-major order (PyTorch's
-          choice); backward: dx[p] = sum of g over the windows whose argmax is p
+          -inf; a NaN wins, as in PyTorch); argmax = y * W + x of the *first* maximal pixel in
+          row-major order, or of the *last* NaN (PyTorch's choices); backward: dx[p] = sum of g
+          over the windows whose argmax is p
     avg:  out = sum over the window's pixels inside x / (kh * kw)   (count_include_pad=True, as
           PyTorch's default); backward: dx[p] = sum of g / (kh * kw) over the windows covering p
 
@@ -42,6 +43,9 @@ def max_pool_forward_reference(x, out, argmax, kh, kw, sh, sw, top, left) -> Non
             ys, xs = slice(max(y0, 0), min(y0 + kh, h)), slice(max(x0, 0), min(x0 + kw, w))
             window = x[:, :, ys, xs].reshape(n, c, -1)
             first = window.argmax(axis=2)  # NumPy's argmax is the first maximum too
+            nan = np.isnan(window)  # PyTorch: a NaN wins, the last one gives the index
+            last_nan = window.shape[2] - 1 - nan[..., ::-1].argmax(axis=2)
+            first = np.where(nan.any(axis=2), last_nan, first)
             width = xs.stop - xs.start
             out[:, :, oy, ox] = np.take_along_axis(window, first[..., None], 2)[..., 0]
             argmax[:, :, oy, ox] = (ys.start + first // width) * w + xs.start + first % width
@@ -84,14 +88,24 @@ def avg_pool_backward_reference(g, dx, kh, kw, sh, sw, top, left) -> None:
 
 # --------------------------------------------------------------------------- per element
 def _window_max(x, b, ch, oy, ox, kh, kw, sh, sw, top, left, h, w):
-    """(maximum, flat index of the first maximum) of one window, over its pixels inside x."""
-    best, where = -math.inf, -1
-    for i in range(kh):
-        y = oy * sh - top + i
-        if 0 <= y < h:
-            for j in range(kw):
-                xx = ox * sw - left + j
-                if 0 <= xx < w and (where < 0 or x[b, ch, y, xx] > best):
+    """(maximum, flat index of the first maximum) of one window, over its pixels inside x (every
+    window has one: padding is at most half the kernel). A NaN wins, as in PyTorch, and then the
+    window's last NaN is its maximum; a flag finds NaNs, so the common scan stays a plain max."""
+    y0, x0 = oy * sh - top, ox * sw - left
+    first_y, stop_y = max(y0, 0), min(y0 + kh, h)
+    first_x, stop_x = max(x0, 0), min(x0 + kw, w)
+    best, where = x[b, ch, first_y, first_x], first_y * w + first_x
+    has_nan = False
+    for y in range(first_y, stop_y):
+        for xx in range(first_x, stop_x):
+            v = x[b, ch, y, xx]
+            has_nan |= v != v
+            if v > best:
+                best, where = v, y * w + xx
+    if has_nan:
+        for y in range(first_y, stop_y):
+            for xx in range(first_x, stop_x):
+                if x[b, ch, y, xx] != x[b, ch, y, xx]:
                     best, where = x[b, ch, y, xx], y * w + xx
     return best, where
 

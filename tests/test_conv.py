@@ -88,6 +88,20 @@ def test_against_pytorch_float64_and_float32():
             np.testing.assert_allclose(t.grad, tt.grad.numpy(), rtol=tol, atol=tol)
 
 
+def test_max_pool_with_nans_matches_pytorch():
+    """A NaN wins its window and the gradient goes to the window's last NaN, as in PyTorch."""
+    torch = pytest.importorskip("torch", reason="PyTorch is the second reference, when installed")
+    x = np.random.default_rng(6).standard_normal((1, 2, 6, 6)).astype(np.float32)
+    x[0, 0, 0, 1] = x[0, 0, 1, 0] = np.nan  # two NaNs in one window
+    x[0, 1, 3, 3] = np.nan
+    t, tt = tr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, yt = F.max_pool2d(t, 2), torch.nn.functional.max_pool2d(tt, 2)
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_array_equal(y.data, yt.detach().numpy())  # NaNs in the same places
+    np.testing.assert_array_equal(t.grad, tt.grad.numpy())
+
+
 def test_batchnorm2d_running_statistics_match_pytorch_after_several_steps():
     torch = pytest.importorskip("torch", reason="PyTorch is the second reference, when installed")
     ours, theirs = nn.BatchNorm2d(3, momentum=0.2), torch.nn.BatchNorm2d(3, momentum=0.2)

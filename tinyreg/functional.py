@@ -643,8 +643,8 @@ def _pool_geometry(owner: str, x: Tensor, kernel_size: Any, stride: Any, padding
 
 def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """Maximum over each window (PyTorch's max_pool2d, ceil_mode=False); stride defaults to the
-    kernel size; padding never wins (it is -inf). The gradient goes to the first maximal element
-    of each window (row-major), as in PyTorch."""
+    kernel size; padding never wins (it is -inf), a NaN does (the output is NaN, as in PyTorch).
+    The gradient goes to the first maximal element of each window (row-major), as in PyTorch."""
     x = _images("max_pool2d", x)
     kh, kw, sh, sw, top, left, oh, ow = _pool_geometry("max_pool2d", x, kernel_size, stride,
                                                        padding)  # fmt: skip

@@ -84,6 +84,7 @@ def test_pooling_kernels_match_the_reference(version, dtype, pool):
     kh, kw, sh, sw, top, left = pool
     x = np.random.default_rng(3).standard_normal((2, 3, 7, 6)).astype(dtype)
     x[0, 0, :3, :3] = 4.0  # ties: the first maximum wins
+    x[1, 2, 4, 1:3] = np.nan  # a NaN wins its windows (PyTorch), the last NaN gives the argmax
     oh, ow = (7 + 2 * top - kh) // sh + 1, (6 + 2 * left - kw) // sw + 1
     k, ref = kernels.backend(version), kernels.backend("reference")
     results = []
@@ -99,6 +100,7 @@ def test_pooling_kernels_match_the_reference(version, dtype, pool):
         results.append((out, argmax, dx, avg, dx_avg))
     for got, expected in zip(*results, strict=True):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert np.isnan(results[0][0][1, 2]).any()
 
 
 @pytest.mark.parametrize("version", COMPILED)
