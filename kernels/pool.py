@@ -21,8 +21,6 @@ Three versions of the same math: `*_reference` (NumPy, any memory layout), `*_cp
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import cuda, prange
 
