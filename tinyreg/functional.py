@@ -493,9 +493,10 @@ def batch_norm(
     momentum: float = 0.1,
     eps: float = 1e-5,
 ) -> Tensor:
-    """Batch normalization of (N, C) input over its rows (PyTorch's BatchNorm1d semantics), or of
-    (N, C, H, W) input per channel over (N, H, W) (BatchNorm2d: the same kernel on the input seen
-    as (N * H * W, C)).
+    """Batch normalization of (N, C) input over its rows (PyTorch's BatchNorm1d semantics), of
+    (N, C, L) input per channel over (N, L) (BatchNorm1d on sequences), or of (N, C, H, W) input
+    per channel over (N, H, W) (BatchNorm2d: the same kernels on the input seen as (N, C, H*W),
+    no copy).
 
     training: xhat = (x - mean_B) / sqrt(var_B + eps) with the biased batch variance, and
         running = (1 - momentum) * running + momentum * batch with the *unbiased* variance;
@@ -507,17 +508,22 @@ def batch_norm(
     a = x.data
     if a.ndim == 4:
         n, c, h, w = a.shape
-        rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)
-        y = batch_norm(rows, running_mean, running_var, weight, bias, training, momentum, eps)
-        return y.reshape(n, h, w, c).permute(0, 3, 1, 2).contiguous()  # NCHW again
-    if a.ndim != 2:
-        raise ValueError(f"batch_norm: input must be (N, C) or (N, C, H, W), got shape {a.shape}")
-    n, c = a.shape
+        planes = (x if a.flags.c_contiguous else x.contiguous()).reshape(n, c, h * w)
+        y = batch_norm(planes, running_mean, running_var, weight, bias, training, momentum, eps)
+        return y.reshape(n, c, h, w)
+    if a.ndim not in (2, 3):
+        raise ValueError(f"batch_norm: input must be (N, C), (N, C, L) or (N, C, H, W), got shape "
+                         f"{a.shape}")  # fmt: skip
+    c = a.shape[1]
+    count = a.size // c if c else 0  # values per channel
+    column = (c,) if a.ndim == 2 else (c, 1)  # broadcasts per-channel values against x
     if not training:  # a few plain ops: autograd gives the gradient of the affine map
         invstd = (1.0 / np.sqrt(running_var.astype(np.float64) + eps)).astype(a.dtype)
-        xhat = (x - running_mean.astype(a.dtype)) * invstd
-        return xhat * weight + bias if weight is not None else xhat
-    if n < 2:
+        xhat = (x - running_mean.astype(a.dtype).reshape(column)) * invstd.reshape(column)
+        if weight is None:
+            return xhat
+        return xhat * weight.reshape(column) + bias.reshape(column)
+    if count < 2:
         raise ValueError(
             f"batch_norm: expected more than 1 value per channel when training, got input "
             f"shape {a.shape}"
@@ -534,7 +540,7 @@ def batch_norm(
         running_mean *= 1 - momentum
         running_mean += momentum * mean
         running_var *= 1 - momentum
-        running_var += momentum * var * (n / (n - 1))
+        running_var += momentum * var * (count / (count - 1))
 
     def backward(g):
         dx = xp.empty_like(a)
