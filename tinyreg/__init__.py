@@ -5,9 +5,9 @@ import sys as _sys
 
 # After each matrix product OpenBLAS (NumPy's BLAS) keeps its threads spinning for 2^28 cycles
 # (~0.1 s), where they take the cores from Numba's kernels and NumPy's loops: workload C of
-# `tinyreg bench train` ran 25-30% slower. Unless the user set it, they spin 2^20 cycles (~0.3
-# ms: long enough for the next product of a small model's step, which 2^4 made 35% slower). It
-# only works before NumPy loads OpenBLAS: import tinyreg first, or set the variable yourself.
+# `tinyreg bench train` took 198 instead of 148 ms. Unless the user set it, they spin 2^20
+# cycles (~0.3 ms: long enough for the next product of a small model's step, which 2^4 made 37%
+# slower). It only works before NumPy loads OpenBLAS: import tinyreg first, or set it yourself.
 if "numpy" not in _sys.modules:
     _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
 
