@@ -35,8 +35,6 @@ FAMILIES = (
 )
 VERSIONS = ("reference", "cpu", "cuda")
 
-VERSIONS = ("reference", "cpu", "cuda")
-
 _TABLES = {  # version: {op: "family.function"}
     "reference": {
         "penalty_value": "penalty.penalty_value_reference",

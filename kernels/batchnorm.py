@@ -27,7 +27,7 @@ import math
 import numpy as np
 from numba import cuda, float64, prange
 
-from ._cpu import parallel_kernel
+from ._cpu import cpu_inline, parallel_kernel
 from ._cuda import THREADS, stream_for
 from ._layout import c_contiguous
 
@@ -65,6 +65,20 @@ def batchnorm_backward_reference(g, x, weight, mean, var, eps, dx, dweight, dbia
 
 
 # --------------------------------------------------------------------------- cpu
+def _channel_totals(first, second, j, plane):
+    """The sums of two (CHUNKS, K) arrays of partial sums over every chunk and channel j's
+    columns, added in a fixed order."""
+    total_first, total_second = 0.0, 0.0
+    for t in range(CHUNKS):
+        for k in range(j * plane, (j + 1) * plane):
+            total_first += first[t, k]
+            total_second += second[t, k]
+    return total_first, total_second
+
+
+_channel_totals_cpu = cpu_inline(_channel_totals)
+
+
 # One compiled kernel per direction (one compilation each on a cold start): the column sums over
 # fixed row chunks, the per-channel constants, then the elementwise pass, row by row. x is seen as
 # (N, K) rows, K = C * plane; channel j owns columns j * plane ... (j + 1) * plane - 1, and
@@ -84,11 +98,7 @@ def _batchnorm_forward_cpu(x, plane, weight, bias, eps, y, mean, var, s1, s2, sh
                 s2[t, k] += d * d
     center, resid, scale, offset = per_column[0], per_column[1], per_column[2], per_column[3]
     for j in range(k_total // plane):
-        m1, m2 = 0.0, 0.0
-        for t in range(CHUNKS):
-            for k in range(j * plane, (j + 1) * plane):
-                m1 += s1[t, k]
-                m2 += s2[t, k]
+        m1, m2 = _channel_totals_cpu(s1, s2, j, plane)
         m1, m2 = m1 / count, m2 / count
         mean[j] = shift[j * plane] + m1
         var[j] = max(m2 - m1 * m1, 0.0)
@@ -121,11 +131,7 @@ def _batchnorm_backward_cpu(g, x, plane, weight, mean, var, eps, dx, dweight, db
                 sg[t, k] += gik
                 sgx[t, k] += gik * (((x[i, k] - center[k]) - resid[k]) * invstd[k])
     for j in range(k_total // plane):  # dx = w invstd (g - dbias / M - xhat dweight / M)
-        total_g, total_gx = 0.0, 0.0
-        for t in range(CHUNKS):
-            for k in range(j * plane, (j + 1) * plane):
-                total_g += sg[t, k]
-                total_gx += sgx[t, k]
+        total_g, total_gx = _channel_totals_cpu(sg, sgx, j, plane)
         dbias[j], dweight[j] = total_g, total_gx
         a64 = float64(weight[j]) / math.sqrt(var[j] + eps)
         for k in range(j * plane, (j + 1) * plane):  # = a g + b xhat + k0

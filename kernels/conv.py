@@ -46,6 +46,13 @@ def _padded(x, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
     return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
 
 
+def _tap(i, j, sh, sw, dh, dw, oh, ow):
+    """(rows, columns): the slices of the padded image that kernel tap (i, j) reads for the
+    (OH, OW) outputs."""
+    return (slice(i * dh, i * dh + (oh - 1) * sh + 1, sh),
+            slice(j * dw, j * dw + (ow - 1) * sw + 1, sw))  # fmt: skip
+
+
 def im2col_reference(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:
     """cols[(c, i, j), (n, oy, ox)] = x[n, c, oy*sh - top + i*dh, ox*sw - left + j*dw]: the NumPy
     reference (any memory layout)."""
@@ -54,8 +61,8 @@ def im2col_reference(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None
     view = np.empty((c, kh, kw, n, oh, ow), x.dtype)
     for i in range(kh):
         for j in range(kw):
-            patch = xp[:, :, i * dh : i * dh + (oh - 1) * sh + 1 : sh,
-                       j * dw : j * dw + (ow - 1) * sw + 1 : sw]  # fmt: skip
+            rows, columns = _tap(i, j, sh, sw, dh, dw, oh, ow)
+            patch = xp[..., rows, columns]
             view[:, i, j] = patch.transpose(1, 0, 2, 3)
     cols[...] = view.reshape(cols.shape)
 
@@ -68,9 +75,8 @@ def col2im_reference(dcols, dx, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> No
     view = dcols.reshape(c, kh, kw, n, oh, ow)
     for i in range(kh):
         for j in range(kw):
-            rows = slice(i * dh, i * dh + (oh - 1) * sh + 1, sh)
-            columns = slice(j * dw, j * dw + (ow - 1) * sw + 1, sw)
-            dxp[:, :, rows, columns] += view[:, i, j].transpose(1, 0, 2, 3)
+            rows, columns = _tap(i, j, sh, sw, dh, dw, oh, ow)
+            dxp[..., rows, columns] += view[:, i, j].transpose(1, 0, 2, 3)
     dx[...] = dxp[:, :, top : top + h, left : left + w]
 
 
@@ -111,7 +117,7 @@ def _gathered(dcols, n, c, y, x, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
 
 _source_cpu, _source_cuda = cpu_inline(_source), cuda_inline(_source)
 _inside_cpu = cpu_inline(_inside)
-_gathered_cpu, _gathered_cuda = cpu_inline(_gathered), cuda_inline(_gathered)
+_gathered_cuda = cuda_inline(_gathered)  # the CPU col2im scatters instead
 
 
 # --------------------------------------------------------------------------- cpu
@@ -148,8 +154,8 @@ def im2col_cpu(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:
     padded = _padded(x, kh, kw, sh, sw, top, left, dh, dw, oh, ow).transpose(1, 0, 2, 3)
     for i in range(kh):
         for j in range(kw):
-            taps[:, i, j] = padded[:, :, i * dh : i * dh + (oh - 1) * sh + 1 : sh,
-                                   j * dw : j * dw + (ow - 1) * sw + 1 : sw]  # fmt: skip
+            rows, columns = _tap(i, j, sh, sw, dh, dw, oh, ow)
+            taps[:, i, j] = padded[..., rows, columns]
 
 
 def col2im_cpu(dcols, dx, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:

@@ -149,7 +149,7 @@ def _avg_gather(g, b, ch, y, xx, kh, kw, sh, sw, top, left):
 
 _window_max_cpu, _window_max_cuda = cpu_inline(_window_max), cuda_inline(_window_max)
 _window_sum_cpu, _window_sum_cuda = cpu_inline(_window_sum), cuda_inline(_window_sum)
-_max_gather_cpu, _max_gather_cuda = cpu_inline(_max_gather), cuda_inline(_max_gather)
+_max_gather_cuda = cuda_inline(_max_gather)  # the CPU backward scatters instead
 _avg_gather_cpu, _avg_gather_cuda = cpu_inline(_avg_gather), cuda_inline(_avg_gather)
 
 
