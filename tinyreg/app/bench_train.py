@@ -26,6 +26,7 @@ import os
 import statistics
 import subprocess
 import sys
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -96,13 +97,22 @@ def _tinyreg_step(kind: str, sizes: tuple, batch: int, device: str = "cpu"):
     if device == "cuda":
         y = tr.tensor(y, device=device)
 
-    def step():
-        opt.zero_grad()
+    def step(recorder=None):
+        """One training step; given a `profiler.Profile`, zero_grad and the optimizer step are
+        timed as its sections (the engine reports the ops itself)."""
+        timed = recorder.section if recorder is not None else _untimed
+        with timed("zero_grad"):
+            opt.zero_grad()
         loss = F.cross_entropy(model(x), y) + penalty(model)
         loss.backward()
-        opt.step()
+        with timed("optimizer step"):
+            opt.step()
 
     return step
+
+
+def _untimed(name: str) -> nullcontext:
+    return nullcontext()
 
 
 def _torch_step(kind: str, sizes: tuple, batch: int, device: str = "cpu"):
@@ -285,53 +295,24 @@ def format_table(rows: list[dict]) -> str:
 def profile_rows(workload: str, steps: int = 10) -> tuple[list[tuple[str, float, float]], float]:
     """Where tinyreg's step time goes: (op, forward ms, backward ms) per step, largest first, with
     the optimizer and zero_grad as their own rows; and the step time on 2-wide layers, batch 2."""
-    import tinyreg as tr
-    from tinyreg import functional as F
-    from tinyreg import optim, reg
     from tinyreg.profiler import profile
 
-    def setup(kind, sizes, batch):
-        tr.manual_seed(0)
-        model = _tinyreg_model(kind, sizes)
-        opt = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-        x, y = _data(kind, sizes, batch)
-        return model, opt, tr.tensor(x), y
-
-    def run(model, opt, x, y, recorder=None):
-        penalty = reg.L2(L2)
-        for _ in range(steps):
-            if recorder:
-                recorder.restart_clock()
-            with recorder.section("zero_grad") if recorder else _nothing():
-                opt.zero_grad()
-            loss = F.cross_entropy(model(x), y) + penalty(model)
-            loss.backward()
-            with recorder.section("optimizer step") if recorder else _nothing():
-                opt.step()
-
     kind, sizes, batch = WORKLOADS[workload]
-    parts = setup(kind, sizes, batch)
-    run(*parts)  # warm
+    step = _tinyreg_step(kind, sizes, batch)
+    for _ in range(steps):  # warm
+        step()
     with profile() as recorder:
-        run(*parts, recorder)
+        for _ in range(steps):
+            step(recorder)
     ops: dict[str, list[float]] = {}
     for (phase, op), seconds in recorder.seconds.items():
         entry = ops.setdefault(op, [0.0, 0.0])
         entry[phase == "backward"] += seconds * 1e3 / steps
     rows = sorted(((op, f, b) for op, (f, b) in ops.items()), key=lambda r: -(r[1] + r[2]))
-    small = (2, 2, 2, sizes[-1]) if kind == "mlp" else (8, 8)
-    tiny_parts = setup(kind, small, 2)
-    run(*tiny_parts)
-    overhead = median_time(lambda: run(*tiny_parts), 3, lambda: None) / steps * 1e3
+    tiny_step = _tinyreg_step(kind, (2, 2, 2, sizes[-1]) if kind == "mlp" else (8, 8), 2)
+    tiny_step()
+    overhead = median_time(tiny_step, steps, lambda: None) * 1e3
     return rows, overhead
-
-
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def format_profile(workload: str, rows: list[tuple[str, float, float]], overhead: float) -> str:
