@@ -9,9 +9,11 @@ import numpy as np
 from common import finding, parse, save
 
 import tinyreg as tr
-from tinyreg import augment as A
-from tinyreg import data, nn, optim, plots
-from tinyreg.train import Trainer
+from tinyreg import datasets as data
+from tinyreg import nn, optim, vision
+from tinyreg.experiments import plots
+from tinyreg.training import Trainer
+from tinyreg.vision import transforms as A
 
 
 def accuracy(train, val, test, augment, epochs, seed):
@@ -25,7 +27,7 @@ def accuracy(train, val, test, augment, epochs, seed):
 
 def main():
     args = parse(__doc__)
-    X, y = data.load_digits()
+    X, y = vision.datasets.load_digits()
     (Xtr, ytr), val, test = data.train_val_test_split(X, y, seed=args.seed)
     train = (Xtr[:50], ytr[:50])
     epochs = 150

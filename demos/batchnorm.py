@@ -15,10 +15,11 @@ import numpy as np
 from common import finding, parse, save
 
 import tinyreg as tr
-from tinyreg import data, nn, optim
-from tinyreg import functional as F
-from tinyreg.data import DataLoader
-from tinyreg.stats import mean_interval
+from tinyreg import datasets as data
+from tinyreg import nn, optim, vision
+from tinyreg.experiments.stats import mean_interval
+from tinyreg.nn import functional as F
+from tinyreg.utils.data import DataLoader
 
 
 def build(batch_norm):
@@ -56,7 +57,7 @@ def train(batch_norm, seed, train_set, val, epochs, lr):
 
 def main():
     args = parse(__doc__)
-    X, y = data.load_digits()
+    X, y = vision.datasets.load_digits()
     seeds = [args.seed + k for k in range(2 if args.quick else 4)]
     epochs, lr = (3 if args.quick else 15), 1.0
     runs = {False: [], True: []}

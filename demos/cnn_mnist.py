@@ -14,9 +14,11 @@ import numpy as np
 from common import finding, parse, save
 
 import tinyreg as tr
-from tinyreg import augment, data, nn, optim
-from tinyreg.stats import mean_interval, paired_interval
-from tinyreg.train import Trainer
+from tinyreg import datasets as data
+from tinyreg import nn, optim, vision
+from tinyreg.experiments.stats import mean_interval, paired_interval
+from tinyreg.training import Trainer
+from tinyreg.vision import transforms as augment
 
 VARIANTS = {
     "plain": (False, False),
@@ -50,7 +52,7 @@ def run(batch_norm, augmented, seed, split, epochs):
 
 def main():
     args = parse(__doc__)
-    images, labels = data.load_mnist()
+    images, labels = vision.datasets.load_mnist()
     seeds = [args.seed + k for k in range(2 if args.quick else 3)]
     epochs, train_size = (3, 500) if args.quick else (8, 1000)
     accuracy = {name: [] for name in VARIANTS}

@@ -40,8 +40,8 @@ def fit_linear(X, y, penalty=None, prox=None, steps=1000, bias=True):
     import numpy as np
 
     import tinyreg as tr
-    from tinyreg import functional as F
     from tinyreg import nn, optim
+    from tinyreg.nn import functional as F
 
     model = nn.Dense(X.shape[1], 1, bias=bias).to(np.float64)
     model.weight.data[:] = 0.0

@@ -13,9 +13,10 @@ import numpy as np
 from common import finding, parse, save
 
 import tinyreg as tr
-from tinyreg import data, nn, optim
-from tinyreg.stats import paired_interval
-from tinyreg.train import Trainer
+from tinyreg import datasets as data
+from tinyreg import nn, optim
+from tinyreg.experiments.stats import paired_interval
+from tinyreg.training import Trainer
 
 
 def run(p, train, val, epochs, seed, hidden=256):

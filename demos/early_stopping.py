@@ -9,8 +9,9 @@ import matplotlib.pyplot as plt
 from common import finding, parse, save
 
 import tinyreg as tr
-from tinyreg import data, nn, optim
-from tinyreg.train import EarlyStopping, Trainer
+from tinyreg import datasets as data
+from tinyreg import nn, optim, vision
+from tinyreg.training import EarlyStopping, Trainer
 
 
 def fit(train, val, epochs, callbacks):
@@ -25,7 +26,7 @@ def fit(train, val, epochs, callbacks):
 
 def main():
     args = parse(__doc__)
-    X, y = data.load_digits()
+    X, y = vision.datasets.load_digits()
     (Xtr, ytr), val, _ = data.train_val_test_split(X.reshape(len(X), -1), y, seed=args.seed)
     train, epochs = (Xtr[:200], ytr[:200]), (40 if args.quick else 120)
     _, full = fit(train, val, epochs, [])

@@ -15,9 +15,10 @@ import numpy as np
 from common import finding, parse, save
 
 import tinyreg as tr
-from tinyreg import data, nn, optim, reg
-from tinyreg.stats import mean_interval
-from tinyreg.train import Trainer
+from tinyreg import datasets as data
+from tinyreg import nn, optim, reg, vision
+from tinyreg.experiments.stats import mean_interval
+from tinyreg.training import Trainer
 
 
 def train(lam, seed, split, epochs):
@@ -42,7 +43,7 @@ def size(model):
 
 def main():
     args = parse(__doc__)
-    X, y = data.load_digits()
+    X, y = vision.datasets.load_digits()
     X = X.reshape(len(X), -1)
     seeds = [args.seed + k for k in range(2 if args.quick else 4)]
     epochs, lam = (15 if args.quick else 60), 2e-2

@@ -13,9 +13,10 @@ import numpy as np
 from common import finding, parse, save
 
 import tinyreg as tr
-from tinyreg import data, nn, optim, reg
-from tinyreg import functional as F
-from tinyreg.stats import mean_interval
+from tinyreg import datasets as data
+from tinyreg import nn, optim, reg
+from tinyreg.experiments.stats import mean_interval
+from tinyreg.nn import functional as F
 
 DEGREE = 12
 

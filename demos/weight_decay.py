@@ -13,8 +13,8 @@ import numpy as np
 from common import finding, parse, save
 
 import tinyreg as tr
-from tinyreg import functional as F
 from tinyreg import nn, optim, reg
+from tinyreg.nn import functional as F
 
 
 def weights_only(params):

@@ -7,8 +7,8 @@ from kernel_versions import COMPILED
 from tinyreg.kernels import rng
 
 import tinyreg as tr
-from tinyreg import functional as F
 from tinyreg import kernels, nn
+from tinyreg.nn import functional as F
 
 X = np.random.default_rng(0).standard_normal((4, 5)) * 3
 X[0, 0] = 25.0  # softplus's linear part

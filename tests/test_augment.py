@@ -5,8 +5,8 @@ import pytest
 import scipy.ndimage as ndimage
 
 import tinyreg as tr
-from tinyreg import augment as A
 from tinyreg import kernels
+from tinyreg.vision import transforms as A
 
 
 def images(shape=(6, 2, 9, 9), seed=0):

@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 
 import tinyreg as tr
-from tinyreg import augment, data, nn, optim, reg
-from tinyreg import functional as F
+from tinyreg import datasets as data
+from tinyreg import nn, optim, reg
 from tinyreg.app import cli
-from tinyreg.callbacks import EarlyStopping, ModelCheckpoint
-from tinyreg.data import DataLoader
-from tinyreg.train import Trainer
+from tinyreg.nn import functional as F
+from tinyreg.training import EarlyStopping, ModelCheckpoint, Trainer
+from tinyreg.utils.data import DataLoader
+from tinyreg.vision import transforms as augment
 
 
 def small_model():

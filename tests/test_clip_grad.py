@@ -5,7 +5,7 @@ import pytest
 
 import tinyreg as tr
 from tinyreg import nn, optim
-from tinyreg.train import Trainer
+from tinyreg.training import Trainer
 
 
 def tensors_with_grads(seed=0):

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import tinyreg as tr
-from tinyreg import data, nn, optim, reg
-from tinyreg import functional as F
+from tinyreg import datasets as data
+from tinyreg import nn, optim, reg, vision
+from tinyreg.nn import functional as F
 
 CONVS = [  # (input shape, weight shape, stride, padding, dilation)
     ((2, 3, 7, 6), (4, 3, 3, 3), 1, 0, 1),
@@ -183,10 +184,10 @@ def test_layers_shapes_init_and_penalty_coverage():
 
 
 def test_a_small_cnn_learns_mnist_subset_with_augmentation():
-    from tinyreg import augment
-    from tinyreg.train import Trainer
+    from tinyreg.training.trainer import Trainer
+    from tinyreg.vision import transforms as augment
 
-    X, y = data.load_mnist()
+    X, y = vision.datasets.load_mnist()
     (Xtr, ytr), val, _ = data.train_val_test_split(X, y, val=0.1, test=0.1, seed=0)
     tr.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 8, 5, padding=2), nn.BatchNorm2d(8), nn.ReLU(),
@@ -212,9 +213,9 @@ def test_load_idx_reads_what_it_is_given(tmp_path):
     write_idx(tmp_path / "b.idx.gz", images, compress=True)
     floats = np.linspace(-1, 1, 6).reshape(2, 3)
     write_idx(tmp_path / "c.idx", floats.astype(np.float64), code=0x0E)
-    np.testing.assert_array_equal(data.load_idx(tmp_path / "a.idx"), images)
-    np.testing.assert_array_equal(data.load_idx(tmp_path / "b.idx.gz"), images)
-    np.testing.assert_array_equal(data.load_idx(tmp_path / "c.idx"), floats)
+    np.testing.assert_array_equal(vision.datasets.load_idx(tmp_path / "a.idx"), images)
+    np.testing.assert_array_equal(vision.datasets.load_idx(tmp_path / "b.idx.gz"), images)
+    np.testing.assert_array_equal(vision.datasets.load_idx(tmp_path / "c.idx"), floats)
 
 
 def test_load_idx_refuses_broken_files(tmp_path):
@@ -228,9 +229,9 @@ def test_load_idx_refuses_broken_files(tmp_path):
     for name, (content, message) in cases.items():
         (tmp_path / name).write_bytes(content)
         with pytest.raises(ValueError, match=message):
-            data.load_idx(tmp_path / name)
+            vision.datasets.load_idx(tmp_path / name)
     with pytest.raises(ValueError, match="cannot read"):
-        data.load_idx(tmp_path / "missing.idx")
+        vision.datasets.load_idx(tmp_path / "missing.idx")
 
 
 def test_load_mnist_from_a_folder_and_the_bundled_subset(tmp_path):
@@ -238,12 +239,12 @@ def test_load_mnist_from_a_folder_and_the_bundled_subset(tmp_path):
     labels = np.arange(6).astype(np.uint8)
     write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images, compress=True)
     write_idx(tmp_path / "t10k-labels-idx1-ubyte", labels)
-    X, y = data.load_mnist(tmp_path, split="test")
+    X, y = vision.datasets.load_mnist(tmp_path, split="test")
     assert X.shape == (6, 1, 28, 28) and X.dtype == np.float32 and y.dtype == np.int64
     np.testing.assert_allclose(X[:, 0] * 255, images, atol=1e-4)
     np.testing.assert_array_equal(y, labels)
     with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte"):
-        data.load_mnist(tmp_path, split="train")
-    X, y = data.load_mnist()
+        vision.datasets.load_mnist(tmp_path, split="train")
+    X, y = vision.datasets.load_mnist()
     assert X.shape == (5000, 1, 28, 28) and 0 <= X.min() and X.max() <= 1
     np.testing.assert_array_equal(np.bincount(y), [500] * 10)

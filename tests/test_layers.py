@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import tinyreg as tr
-from tinyreg import functional as F
 from tinyreg import nn, optim, reg
+from tinyreg.nn import functional as F
 
 
 def test_dropout_layer_semantics():

@@ -15,8 +15,9 @@ from layouts import layout_sample as sample
 from tinyreg.kernels import rng
 
 import tinyreg as tr
-from tinyreg import augment, kernels, optim, reg
-from tinyreg import functional as F
+from tinyreg import kernels, optim, reg
+from tinyreg.nn import functional as F
+from tinyreg.vision import transforms as augment
 
 DTYPES = [np.float32, np.float64]
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-12)}

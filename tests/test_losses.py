@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tinyreg as tr
-from tinyreg import functional as F
+from tinyreg.nn import functional as F
 
 RNG = np.random.default_rng(0)
 LOGITS = RNG.standard_normal((6, 4)) * 3

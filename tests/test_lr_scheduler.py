@@ -8,9 +8,8 @@ import pytest
 
 import tinyreg as tr
 from tinyreg import nn, optim
-from tinyreg.callbacks import LRSchedulerCallback
 from tinyreg.optim import lr_scheduler as S
-from tinyreg.train import Trainer
+from tinyreg.training import LRSchedulerCallback, Trainer
 
 
 def two_groups(make=optim.SGD, **kwargs):

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 import tinyreg as tr
-from tinyreg import augment, data, nn, optim
-from tinyreg.train import Trainer
+from tinyreg import nn, optim, vision
+from tinyreg.training import Trainer
+from tinyreg.vision import transforms as augment
 
 
 def batch(n=6, size=8, seed=0):
@@ -57,7 +58,7 @@ def test_eval_mode_and_argument_errors():
 
 
 def test_trainer_trains_with_mixup_on_soft_targets():
-    X, y = data.load_digits()
+    X, y = vision.datasets.load_digits()
     tr.manual_seed(0)
     model = nn.Sequential(nn.Flatten(), nn.Dense(64, 64), nn.ReLU(), nn.Dense(64, 10))
     trainer = Trainer(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.1, momentum=0.9),

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tinyreg as tr
-from tinyreg import functional as F
+from tinyreg.nn import functional as F
 from tinyreg.profiler import BOOKKEEPING, profile
 
 

@@ -6,8 +6,8 @@ import pytest
 from sklearn.linear_model import ElasticNet as SklearnElasticNet
 
 import tinyreg as tr
-from tinyreg import functional as F
 from tinyreg import nn, optim, reg
+from tinyreg.nn import functional as F
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 import scipy.stats
 
 from tinyreg.app import compare
-from tinyreg.stats import mean_interval, paired_interval, t_quantile_975
+from tinyreg.experiments.stats import mean_interval, paired_interval, t_quantile_975
 
 
 @pytest.mark.parametrize("df", [1, 2, 4, 9, 29, 30])

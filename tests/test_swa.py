@@ -7,7 +7,7 @@ import pytest
 import tinyreg as tr
 from tinyreg import nn, optim
 from tinyreg.optim import swa_utils
-from tinyreg.train import Trainer
+from tinyreg.training import Trainer
 
 
 def snapshots(seed=0, count=4):

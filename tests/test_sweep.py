@@ -8,9 +8,10 @@ import os
 import numpy as np
 import pytest
 
-from tinyreg import data, nn, optim, reg
+from tinyreg import datasets as data
+from tinyreg import nn, optim, reg
 from tinyreg.app import cli
-from tinyreg.sweep import (
+from tinyreg.experiments.sweep import (
     choose,
     folds,
     grid,
@@ -145,7 +146,7 @@ def test_linear_path_matches_sklearn_and_cv_picks_lassocv_alpha():
     from sklearn.datasets import make_regression
     from sklearn.linear_model import LassoCV, enet_path, lasso_path
 
-    from tinyreg.sweep import cross_validated_alpha, lambda_max, linear_path
+    from tinyreg.experiments.sweep import cross_validated_alpha, lambda_max, linear_path
 
     X, y = make_regression(80, 12, n_informative=4, noise=5.0, random_state=0)
     alphas, coefs = linear_path(X, y, n_alphas=20)
@@ -170,7 +171,7 @@ def test_logistic_path_matches_sklearn_saga():
     from sklearn.datasets import load_breast_cancer
     from sklearn.linear_model import LogisticRegression
 
-    from tinyreg.sweep import logistic_path
+    from tinyreg.experiments.sweep import logistic_path
 
     X, y = load_breast_cancer(return_X_y=True)
     X = (X - X.mean(axis=0)) / X.std(axis=0)

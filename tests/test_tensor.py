@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import tinyreg as tr
-from tinyreg import functional as F
+from tinyreg.nn import functional as F
 
 seeds = st.integers(0, 2**32 - 1)
 

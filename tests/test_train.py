@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import tinyreg as tr
-from tinyreg import data, nn, optim, reg
-from tinyreg.callbacks import Callback, EarlyStopping, ModelCheckpoint
-from tinyreg.data import DataLoader
-from tinyreg.train import Trainer, TrainingError
+from tinyreg import datasets as data
+from tinyreg import nn, optim, reg, vision
+from tinyreg.training import Callback, EarlyStopping, ModelCheckpoint, Trainer, TrainingError
+from tinyreg.utils.data import DataLoader
 
 
 class Scripted(Callback):
@@ -81,7 +81,7 @@ def test_max_mode_and_auto_mode_for_accuracy():
 
 
 def digits_setup(seed=0, n_train=None):
-    X, y = data.load_digits()
+    X, y = vision.datasets.load_digits()
     (Xtr, ytr), (Xv, yv), _ = data.train_val_test_split(X.reshape(len(X), -1), y, seed=seed)
     if n_train:
         Xtr, ytr = Xtr[:n_train], ytr[:n_train]
@@ -118,7 +118,7 @@ def test_float32_step_creates_no_float64_arrays():
     seen = []
     original = tr.Tensor.backward
 
-    loss = tr.functional.cross_entropy(model(tr.tensor(X)), y) + reg.L2(1e-3)(model)
+    loss = tr.nn.functional.cross_entropy(model(tr.tensor(X)), y) + reg.L2(1e-3)(model)
     stack = [loss]
     visited = set()
     while stack:  # every array in the recorded graph

@@ -1,4 +1,10 @@
-"""tinyreg: a small, fast, honest deep-learning framework for learning regularization."""
+"""tinyreg: a small, fast, honest deep-learning framework for learning regularization.
+
+The layout follows PyTorch's wherever PyTorch has the thing (`tinyreg.nn`, `tinyreg.nn.functional`,
+`tinyreg.optim`, `tinyreg.optim.lr_scheduler`, `tinyreg.utils.data`, `tinyreg.autograd`), with
+tinyreg's own ideas in rooms of their own (`tinyreg.reg`, `tinyreg.training`,
+`tinyreg.experiments`). README's "Architecture" section draws the layers.
+"""
 
 import os as _os
 import sys as _sys
@@ -11,27 +17,18 @@ import sys as _sys
 if "numpy" not in _sys.modules:
     _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
 
-from . import augment, functional, kernels, nn, optim, reg
-from .gradcheck import GradcheckError, gradcheck
-from .random import manual_seed
-from .serialization import load, save
-from .tensor import (
-    Tensor,
-    as_tensor,
-    concatenate,
-    is_grad_enabled,
-    matmul,
-    maximum,
-    minimum,
-    no_grad,
-    ones,
-    op,
-    randn,
-    stack,
-    tensor,
-    where,
-    zeros,
-)
+from . import ops  # binds the ops to Tensor's methods  # noqa: E402, I001
+from . import autograd, kernels, nn, optim, reg, utils, vision  # noqa: E402
+from ._tensor import Tensor, as_tensor  # noqa: E402
+from .autograd import is_grad_enabled, no_grad  # noqa: E402
+from .autograd.function import op  # noqa: E402
+from .autograd.gradcheck import GradcheckError, gradcheck  # noqa: E402
+from .creation import ones, randn, tensor, zeros  # noqa: E402
+from .ops.elementwise import maximum, minimum, where  # noqa: E402
+from .ops.matmul import matmul  # noqa: E402
+from .ops.shape import concatenate, stack  # noqa: E402
+from .random import manual_seed  # noqa: E402
+from .serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -39,27 +36,29 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "as_tensor",
-    "op",
-    "augment",
+    "autograd",
     "concatenate",
-    "functional",
-    "kernels",
-    "load",
-    "nn",
-    "optim",
-    "reg",
-    "save",
     "gradcheck",
     "is_grad_enabled",
+    "kernels",
+    "load",
     "manual_seed",
     "matmul",
     "maximum",
     "minimum",
+    "nn",
     "no_grad",
     "ones",
+    "op",
+    "ops",
+    "optim",
     "randn",
+    "reg",
+    "save",
     "stack",
     "tensor",
+    "utils",
+    "vision",
     "where",
     "zeros",
 ]

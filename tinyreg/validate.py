@@ -136,6 +136,14 @@ def pair(owner: str, name: str, value: Any, kind: str = "number") -> tuple:
     return v, v
 
 
+def int_pair(owner: str, name: str, value: Any, low: int) -> tuple[int, int]:
+    """An int or a pair of ints, each >= low, as a pair (kernel sizes, strides, padding)."""
+    ints = pair(owner, name, value, kind="int")
+    if min(ints) < low:
+        raise fail(owner, name, f"an int >= {low} or a pair of them", value)
+    return ints
+
+
 def float_array(owner: str, name: str, value: Any, finite_values: bool = True) -> np.ndarray:
     """A floating array from an array, a list or a Tensor.
 

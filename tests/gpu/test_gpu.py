@@ -17,10 +17,11 @@ if cupy.cuda.runtime.getDeviceCount() < 1:
     pytest.skip("no CUDA GPU visible", allow_module_level=True)
 
 import tinyreg as tr  # noqa: E402
-from tinyreg import augment, kernels, nn, optim, reg  # noqa: E402
-from tinyreg import functional as F  # noqa: E402
+from tinyreg import kernels, nn, optim, reg  # noqa: E402
 from tinyreg.app.compare import RUNS, build_model  # noqa: E402
-from tinyreg.train import Trainer  # noqa: E402
+from tinyreg.nn import functional as F  # noqa: E402
+from tinyreg.training.trainer import Trainer  # noqa: E402
+from tinyreg.vision import transforms as augment  # noqa: E402
 
 TOL = dict(rtol=2e-5, atol=2e-5)
 

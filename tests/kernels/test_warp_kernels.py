@@ -9,8 +9,8 @@ from kernel_versions import COMPILED
 from layouts import DTYPES as LAYOUT_DTYPES
 from layouts import in_layout
 
-from tinyreg import augment as A
 from tinyreg import kernels
+from tinyreg.vision import transforms as A
 
 
 def images(shape=(6, 2, 9, 9), seed=0):

@@ -85,8 +85,8 @@ def _torch_model(kind: str, sizes: tuple):
 
 def _tinyreg_step(kind: str, sizes: tuple, batch: int, device: str = "cpu"):
     import tinyreg as tr
-    from tinyreg import functional as F
     from tinyreg import optim, reg
+    from tinyreg.nn import functional as F
 
     tr.manual_seed(0)
     model = _tinyreg_model(kind, sizes).to(device)

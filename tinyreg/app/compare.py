@@ -24,14 +24,17 @@ from typing import Any
 
 import numpy as np
 
-from .. import augment as A
-from .. import data, nn, optim, plots, reg
-from .. import functional as F
-from ..callbacks import EarlyStopping
+from .. import datasets as data
+from .. import nn, optim, reg
+from ..creation import tensor as tr_tensor
+from ..experiments import plots
+from ..experiments.stats import Interval, mean_interval, paired_interval
+from ..nn import functional as F
 from ..random import manual_seed
-from ..stats import Interval, mean_interval, paired_interval
-from ..tensor import tensor as tr_tensor
-from ..train import Trainer
+from ..training.callbacks import EarlyStopping
+from ..training.trainer import Trainer
+from ..vision import datasets as vision_datasets
+from ..vision import transforms as A
 
 DATASETS = ("digits", "mnist", "moons", "spirals")
 MNIST_EPOCHS = 15
@@ -132,7 +135,7 @@ def load_dataset(name: str, seed: int, train_size: int | None) -> Dataset:
     """The data set of a compare run, split with `seed`; `train_size` training rows (None: the
     data set's default)."""
     if name == "mnist":
-        X, y = data.load_mnist()
+        X, y = vision_datasets.load_mnist()
         (Xtr, ytr), val, test = data.train_val_test_split(X, y, val=0.2, test=0.2, seed=seed)
         n = train_size or 1000
         note = (
@@ -141,7 +144,7 @@ def load_dataset(name: str, seed: int, train_size: int | None) -> Dataset:
         )
         return Dataset(name, (Xtr[:n], ytr[:n]), val, test, 10, True, note)
     if name == "digits":
-        X, y = data.load_digits()
+        X, y = vision_datasets.load_digits()
         (Xtr, ytr), val, test = data.train_val_test_split(X, y, val=0.2, test=0.2, seed=seed)
         n = train_size or 200
         note = (f"digits: {n} of {len(Xtr)} training images (a small training set, so that "

@@ -14,9 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as F
-from .. import optim, plots, reg
-from ..sweep import choose, grid, load_results, parse_space, run_sweep, sample, summarize
+from .. import optim, reg
+from ..experiments import plots
+from ..experiments.sweep import (
+    choose,
+    grid,
+    load_results,
+    parse_space,
+    run_sweep,
+    sample,
+    summarize,
+)
+from ..nn import functional as F
 from . import compare
 
 KNOBS = ("l1", "l2", "l1_prox", "group_lasso", "max_norm", "dropout", "label_smoothing", "lr")
@@ -116,7 +125,7 @@ def main_path(model: str, k: int = 5, out: str | os.PathLike = "sweep") -> int:
     k-fold cross-validation (and by the one-standard-error rule), a plot of the path."""
     from sklearn import datasets
 
-    from ..sweep import folds, linear_path, logistic_path
+    from ..experiments.sweep import folds, linear_path, logistic_path
 
     loader = datasets.load_diabetes if model == "linear" else datasets.load_breast_cancer
     X, y = loader(return_X_y=True)

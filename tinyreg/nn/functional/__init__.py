@@ -1,0 +1,39 @@
+"""Layers as functions of tensors, PyTorch's torch.nn.functional (`import tinyreg.nn.functional
+as F`), one file per kind: activation, linear, conv, pooling, normalization, dropout (and noise),
+loss. Each op's forward and backward sit together in its file."""
+
+from .activation import (
+    elu,
+    gelu,
+    leaky_relu,
+    log_softmax,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
+from .conv import conv2d
+from .dropout import dropout, dropout2d, gaussian_dropout, gaussian_noise
+from .linear import linear
+from .loss import (
+    LOSSES,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+)
+from .normalization import batch_norm
+from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+
+__all__ = [
+    "LOSSES", "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "dropout2d", "elu",
+    "gaussian_dropout", "gaussian_noise", "gelu", "huber_loss", "l1_loss", "leaky_relu", "linear",
+    "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "silu", "softmax",
+    "softplus", "tanh",
+]  # fmt: skip

@@ -1,0 +1,115 @@
+"""Activations as functions of tensors (PyTorch's torch.nn.functional names)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ... import validate as check
+from ..._tensor import Tensor, as_tensor
+from ...autograd.function import op
+from ...device import (
+    on_gpu,
+)
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0); see `Tensor.relu`."""
+    return x.relu()
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh(x); see `Tensor.tanh`."""
+    return x.tanh()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + exp(-x)), without overflow; see `Tensor.sigmoid`."""
+    return x.sigmoid()
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis`; see `Tensor.softmax`."""
+    return x.softmax(axis)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """x - logsumexp(x) along `axis`; see `Tensor.log_softmax`."""
+    return x.log_softmax(axis)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, else negative_slope * x (PyTorch's leaky_relu); gradient 1 or the slope."""
+    slope = check.finite("leaky_relu", "negative_slope", negative_slope)
+    x = as_tensor(x)
+    positive = x.data > 0
+    factor = np.where(positive, 1.0, slope).astype(x.dtype)
+    return op("leaky_relu", x.data * factor, (x,), lambda g: (g * factor,))
+
+
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """x where x > 0, else alpha * (exp(x) - 1) (PyTorch's elu); gradient 1 or alpha * exp(x)."""
+    alpha = check.finite("elu", "alpha", alpha)
+    x = as_tensor(x)
+    a = x.data
+    negative = alpha * np.expm1(np.minimum(a, 0))
+    out = np.where(a > 0, a, negative).astype(a.dtype)
+    slope = np.where(a > 0, 1.0, negative + alpha).astype(a.dtype)
+    return op("elu", out, (x,), lambda g: (g * slope,))
+
+
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (PyTorch's softplus);
+    gradient sigmoid(beta x) (1 in the linear part)."""
+    beta = check.finite("softplus", "beta", beta, low=0.0, low_open=True)
+    threshold = check.finite("softplus", "threshold", threshold)
+    x = as_tensor(x)
+    a = x.data
+    z = beta * a
+    linear = z > threshold
+    out = np.where(linear, a, np.logaddexp(0, z) / beta).astype(a.dtype)
+    slope = np.where(linear, 1.0, 1 / (1 + np.exp(-np.clip(z, -700, 700)))).astype(a.dtype)
+    return op("softplus", out, (x,), lambda g: (g * slope,))
+
+
+def silu(x: Tensor) -> Tensor:
+    """x * sigmoid(x) (SiLU, also called swish); gradient s + x s (1 - s) with s = sigmoid(x)."""
+    x = as_tensor(x)
+    a = x.data
+    s = (1 / (1 + np.exp(-np.clip(a, -700, 700)))).astype(a.dtype)
+    return op("silu", a * s, (x,), lambda g: (g * (s + a * s * (1 - s)),))
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x), Phi the standard normal CDF = (1 + erf(x / sqrt 2)) / 2 (PyTorch's gelu);
+    approximate="tanh": 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). The gradient is
+    Phi(x) + x phi(x) (exact), or the derivative of the tanh form."""
+    check.choice("gelu", "approximate", approximate, ("none", "tanh"))
+    x = as_tensor(x)
+    a = x.data.astype(np.float64)
+    if approximate == "tanh":
+        k = math.sqrt(2 / math.pi)
+        inner = k * (a + 0.044715 * a**3)
+        t = np.tanh(inner)
+        out = 0.5 * a * (1 + t)
+        slope = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * k * (1 + 3 * 0.044715 * a * a)
+    else:
+        erf = _erf(x.data)
+        cdf = 0.5 * (1 + erf(a / math.sqrt(2)))
+        out = a * cdf
+        slope = cdf + a * np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
+    dtype = x.dtype
+    slope = slope.astype(dtype)
+    return op("gelu", out.astype(dtype), (x,), lambda g: (g * slope,))
+
+
+def _erf(array: Any) -> Any:
+    """The error function for this array's device (SciPy's, a scikit-learn dependency; CuPy's
+    on the GPU)."""
+    if on_gpu(array):
+        from cupyx.scipy.special import erf
+    else:
+        from scipy.special import erf
+    return erf

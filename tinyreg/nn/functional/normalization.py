@@ -1,0 +1,82 @@
+"""Batch normalization (training statistics and running averages), fused kernels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..._tensor import Tensor, as_tensor
+from ...autograd.function import op
+from ...device import (
+    array_module,
+    contiguous,
+    kernels_for,
+)
+
+
+def batch_norm(
+    x: Tensor,
+    running_mean: np.ndarray | None,
+    running_var: np.ndarray | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalization of (N, C) input over its rows (PyTorch's BatchNorm1d semantics), of
+    (N, C, L) input per channel over (N, L) (BatchNorm1d on sequences), or of (N, C, H, W) input
+    per channel over (N, H, W) (BatchNorm2d: the same kernels on the input seen as (N, C, H*W),
+    no copy).
+
+    training: xhat = (x - mean_B) / sqrt(var_B + eps) with the biased batch variance, and
+        running = (1 - momentum) * running + momentum * batch with the *unbiased* variance;
+    eval: xhat = (x - running_mean) / sqrt(running_var + eps).
+    Then y = weight * xhat + bias. One fused kernel computes the statistics and y; one computes
+    dx, dweight and dbias.
+    """
+    x = as_tensor(x)
+    a = x.data
+    if a.ndim == 4:
+        n, c, h, w = a.shape
+        planes = (x if a.flags.c_contiguous else x.contiguous()).reshape(n, c, h * w)
+        y = batch_norm(planes, running_mean, running_var, weight, bias, training, momentum, eps)
+        return y.reshape(n, c, h, w)
+    if a.ndim not in (2, 3):
+        raise ValueError(f"batch_norm: input must be (N, C), (N, C, L) or (N, C, H, W), got shape "
+                         f"{a.shape}")  # fmt: skip
+    c = a.shape[1]
+    count = a.size // c if c else 0  # values per channel
+    column = (c,) if a.ndim == 2 else (c, 1)  # broadcasts per-channel values against x
+    if not training:  # a few plain ops: autograd gives the gradient of the affine map
+        invstd = (1.0 / np.sqrt(running_var.astype(np.float64) + eps)).astype(a.dtype)
+        xhat = (x - running_mean.astype(a.dtype).reshape(column)) * invstd.reshape(column)
+        if weight is None:
+            return xhat
+        return xhat * weight.reshape(column) + bias.reshape(column)
+    if count < 2:
+        raise ValueError(
+            f"batch_norm: expected more than 1 value per channel when training, got input "
+            f"shape {a.shape}"
+        )
+    xp = array_module(a)
+    gamma = weight.data if weight is not None else xp.ones(c, a.dtype)
+    beta = bias.data if bias is not None else xp.zeros(c, a.dtype)
+    a = contiguous(a)
+    y = xp.empty_like(a)
+    mean, var = xp.empty(c), xp.empty(c)
+    k = kernels_for(a)
+    k.batchnorm_forward(a, gamma, beta, eps, y, mean, var)
+    if running_mean is not None:
+        running_mean *= 1 - momentum
+        running_mean += momentum * mean
+        running_var *= 1 - momentum
+        running_var += momentum * var * (count / (count - 1))
+
+    def backward(g):
+        dx = xp.empty_like(a)
+        dgamma, dbeta = xp.empty(c, a.dtype), xp.empty(c, a.dtype)
+        k.batchnorm_backward(contiguous(g), a, gamma, mean, var, eps, dx, dgamma, dbeta)
+        return dx, (dgamma if weight is not None else None), (dbeta if bias is not None else None)
+
+    parents = (x, weight if weight is not None else x, bias if bias is not None else x)
+    return op("batch_norm", y, parents, backward)

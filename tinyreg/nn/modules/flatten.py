@@ -1,0 +1,30 @@
+"""Flatten, PyTorch's layer: merge dimensions start_dim..end_dim."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import validate as check
+from ..._tensor import Tensor
+from .module import Module
+
+
+class Flatten(Module):
+    """Flatten dimensions start_dim..end_dim into one (PyTorch's Flatten; by default
+    (N, d1, d2, ...) -> (N, d1 * d2 * ...))."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim = check.integer("Flatten", "start_dim", start_dim)
+        self.end_dim = check.integer("Flatten", "end_dim", end_dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x with dimensions start_dim..end_dim merged."""
+        ndim = max(x.ndim, 1)
+        start, end = self.start_dim % ndim, self.end_dim % ndim
+        if start > end:
+            raise ValueError(f"Flatten: start_dim {self.start_dim} comes after end_dim "
+                             f"{self.end_dim} for a {x.ndim}-d input")  # fmt: skip
+        shape = x.shape
+        merged = int(np.prod(shape[start : end + 1]))
+        return x.reshape(*shape[:start], merged, *shape[end + 1 :])

@@ -1,0 +1,52 @@
+"""MaxNorm, Keras's constraint, as a projection after each step."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .. import validate as check
+from .._tensor import Tensor
+from ..device import (
+    array_module,
+    kernels_for,
+)
+from ..nn.utils.parameters import parameter_list
+from .group import group_norms, unit_groups
+from .regularizer import Regularizer
+
+
+class MaxNorm(Regularizer):
+    """Keras's MaxNorm constraint as a projection: after each step, every unit's incoming weight
+    vector w_g (a Dense column, axis=0 as Keras's default; a Conv2d filter) is rescaled to norm
+    at most max_value, with Keras's formula
+
+        w_g = w_g * min(||w_g||, max_value) / (||w_g|| + 1e-7)
+
+    Use it as `prox=` (alone or in a list with a penalty); it adds no loss term. axis=1 groups a
+    Dense weight by rows (per input) instead."""
+
+    def __init__(self, max_value: float = 3.0, axis: int = 0,
+                 params: Sequence[Tensor] | None = None):  # fmt: skip
+        self.max_value = check.finite("MaxNorm", "max_value", max_value, low=0.0, low_open=True)
+        self.axis = check.choice("MaxNorm", "axis", axis, (0, 1))
+        self.params = None if params is None else parameter_list("MaxNorm", "params", params)
+
+    def __call__(self, target: Any) -> Tensor:
+        """A constraint has no loss term: raises TypeError saying to pass it as prox=."""
+        raise TypeError("MaxNorm is a constraint, not a loss term: pass it as prox=MaxNorm(...) "
+                        "to the optimizer")  # fmt: skip
+
+    def prox_step(self, params: Iterable[Tensor], lr: float) -> None:
+        """w_g *= min(||w_g||, max_value) / (||w_g|| + 1e-7), in place (lr is not used)."""
+        params, _ = self._prox_args(params, lr)
+        for p in params:
+            view, columns = unit_groups(p.data)
+            columns = columns and self.axis == 0  # axis=1: a Dense weight's rows
+            norms, _ = group_norms(view, columns)
+            xp = array_module(norms)
+            factors = xp.minimum(norms, self.max_value) / (norms + 1e-7)
+            kernels_for(view).group_scale(view, columns, factors)
+
+    def __repr__(self) -> str:
+        return f"MaxNorm({self.max_value:g})"

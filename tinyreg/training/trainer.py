@@ -1,0 +1,376 @@
+"""Training: the Trainer.
+
+`Trainer.fit` runs epochs of mini-batches (a `data.DataLoader`), adds the penalty, augments the
+training batches, logs per-epoch metrics into a `callbacks.History`, runs callbacks, and keeps the
+best weights. The callbacks live in `tinyreg.callbacks`; they are also importable from here
+(`from tinyreg.train import Trainer, EarlyStopping`), as the API tour writes them.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import validate as check
+from .._tensor import Tensor
+from ..autograd import no_grad
+from ..creation import tensor
+from ..device import check_device, to_device
+from ..nn import BatchNorm1d, Module
+from ..nn import functional as F
+from ..nn.utils import clip_grad_norm_
+from ..optim import Optimizer
+from ..optim.swa_utils import AveragedModel
+from ..reg import GroupLasso, Penalty, penalized, sparsity
+from ..utils.data import DataLoader
+from .callbacks import (
+    Callback,
+    EarlyStopping,
+    History,
+    LRSchedulerCallback,
+    ModelCheckpoint,
+    improves,
+    resolve_mode,
+)
+
+__all__ = ["Callback", "DataLoader", "EarlyStopping", "History", "LRSchedulerCallback",
+           "ModelCheckpoint", "Trainer", "TrainingError"]  # fmt: skip
+
+
+class TrainingError(RuntimeError):
+    """Training cannot go on (a NaN or Inf loss); the best weights so far have been kept."""
+
+
+def _run_all(calls: Sequence[Callable[[], None]]) -> None:
+    """Run every call even if one raises (so no callback misses the end of training), then
+    re-raise the first error."""
+    first: BaseException | None = None
+    for call in calls:
+        try:
+            call()
+        except Exception as error:  # noqa: PERF203 - each call must run
+            first = first or error
+    if first is not None:
+        raise first
+
+
+class Trainer:
+    """Fits a model: switches train/eval modes, adds the penalty to the loss, augments training
+    batches only, records per-epoch logs, runs callbacks, and guards against NaN losses and
+    Ctrl-C.
+
+    The trainer keeps, in memory, the weights of the best epoch by `monitor` ("val_loss" when
+    there is validation data, else "loss"), whatever the callbacks. A NaN or Inf loss and Ctrl-C
+    both end training with those weights put back (the message names the epoch, counted from 1);
+    a run that ends normally keeps its last weights unless EarlyStopping(restore_best_weights=
+    True) asks otherwise, as in Keras. `best_epoch` (0-based) and `best_weights` stay readable.
+
+    ema: if given (a decay in [0, 1)), an exponential moving average of the weights is kept after
+    every step (`optim.swa_utils.AveragedModel(model, decay=ema)`) and the model holds it when
+    training ends, as Keras's use_ema does (EarlyStopping's restored weights, if any, come after
+    and win; BatchNorm statistics are the last ones seen).
+    clip_grad_norm: if given, gradients are rescaled after each backward so that their total
+    2-norm is at most this (`nn.utils.clip_grad_norm_`, PyTorch's rule).
+
+    Logged per epoch: `loss` (the data loss, without the penalty, so it compares with
+    `val_loss`), `penalty` and `total_loss` = loss + penalty (what the optimizer minimizes; Keras
+    logs this one as `loss`), `accuracy`, `lr`, `sparsity`, `epoch_time`, and `val_*`.
+
+    device="cuda" keeps the model on the GPU and copies each batch there once (augmentation runs
+    on the host batch before the copy); build the optimizer on a model already moved with
+    `model.to("cuda")`, since moving replaces the parameters' arrays."""
+
+    def __init__(
+        self,
+        model: Module,
+        loss: str | Callable[..., Tensor],
+        optimizer: Optimizer,
+        penalty: Penalty | GroupLasso | None = None,
+        augment: Callable[[np.ndarray], np.ndarray] | None = None,
+        callbacks: Sequence[Callback] = (),
+        metrics: Sequence[str] = ("accuracy",),
+        device: str = "cpu",
+        monitor: str | None = None,
+        clip_grad_norm: float | None = None,
+        ema: float | None = None,
+    ):
+        owner = "Trainer"
+        check.instance(owner, "model", model, Module, "a tinyreg Module")
+        if isinstance(loss, str):
+            check.choice(owner, "loss", loss, tuple(sorted(F.LOSSES)))
+            loss = F.LOSSES[loss]
+        elif not callable(loss):
+            raise TypeError(f"Trainer: loss must be one of {sorted(F.LOSSES)} or a callable, got "
+                            f"a {type(loss).__name__}")  # fmt: skip
+        check.instance(owner, "optimizer", optimizer, Optimizer, "a tinyreg.optim optimizer")
+        if penalty is not None:
+            expected = "a tinyreg.reg penalty (L1, L2, ElasticNet, GroupLasso) or None"
+            check.instance(owner, "penalty", penalty, Penalty | GroupLasso, expected)
+        if augment is not None and not callable(augment):
+            raise TypeError(f"Trainer: augment must be a transform (a callable on image "
+                            f"batches) or None, got a {type(augment).__name__}")  # fmt: skip
+        if isinstance(callbacks, Callback) or not isinstance(callbacks, Sequence):
+            raise TypeError(f"Trainer: callbacks must be a list of Callback objects, got a "
+                            f"{type(callbacks).__name__}")  # fmt: skip
+        for i, callback in enumerate(callbacks):
+            check.instance(owner, f"callbacks[{i}]", callback, Callback, "a Callback")
+        if isinstance(metrics, str):
+            raise TypeError(f"Trainer: metrics must be a list of names, got the string "
+                            f"{metrics!r}; write ({metrics!r},)")  # fmt: skip
+        unknown = set(metrics) - {"accuracy"}
+        if unknown:
+            raise ValueError(f"Trainer: unknown metrics {sorted(unknown)} (known: accuracy)")
+        if monitor is not None:
+            check.instance(owner, "monitor", monitor, str, "a metric name or None")
+            resolve_mode("auto", monitor)
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        # class-index losses (also functools.partial(F.cross_entropy, label_smoothing=...))
+        self._class_labels = getattr(loss, "func", loss) in (F.cross_entropy, F.nll_loss)
+        self.penalty, self.augment = penalty, augment
+        self.callbacks, self.metrics = list(callbacks), tuple(metrics)
+        self.device = check_device(device)
+        self.monitor = monitor
+        if clip_grad_norm is not None:
+            clip_grad_norm = check.finite(owner, "clip_grad_norm", clip_grad_norm, low=0.0)
+        self.clip_grad_norm = clip_grad_norm
+        if ema is not None:
+            ema = check.number(owner, "ema", ema, 0.0, 1.0, high_open=True)
+        self.ema = ema
+        self.averaged: AveragedModel | None = None
+        self.stop_training = False
+        self.history = History()
+        self.best_weights: dict[str, np.ndarray] | None = None
+        self.best_epoch: int | None = None
+
+    # ------------------------------------------------------------------ checks
+    def _inputs(self, X: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(X, y) checked and converted: float features without NaN/Inf, labels that fit the
+        loss and the model's outputs, and a model that accepts X's shape."""
+        owner = "Trainer.fit"
+        X = check.float_array(owner, f"{name} X", X)
+        if X.ndim == 0 or len(X) == 0:
+            raise ValueError(f"{owner}: the {name} set is empty (X has shape {X.shape})")
+        if self._class_labels:
+            y = check.label_array(owner, f"{name} y", y)
+        else:
+            y = check.float_array(owner, f"{name} y", y)
+        if y.ndim == 0 or len(X) != len(y):
+            raise ValueError(f"{owner}: {name} X has {len(X)} rows but y has "
+                             f"{len(y) if y.ndim else 'none (a scalar)'}")  # fmt: skip
+        with no_grad():
+            was_training = self.model.training
+            try:
+                out = self.model.eval()(tensor(X[:1], device=self.device))
+            except ValueError as error:
+                raise ValueError(f"{owner}: the {name} set does not fit the model: X has shape "
+                                 f"{X.shape}; {error}") from None  # fmt: skip
+            finally:
+                self.model.train(was_training)
+        if self._class_labels:
+            classes = out.shape[-1]
+            if y.ndim != 1:
+                raise ValueError(f"{owner}: {name} y must be one class index per row, got "
+                                 f"shape {y.shape}")  # fmt: skip
+            if y.min() < 0 or y.max() >= classes:
+                raise ValueError(f"{owner}: {name} labels must lie in [0, {classes}) (the "
+                                 f"model has {classes} outputs), got values in [{y.min()}, "
+                                 f"{y.max()}]")  # fmt: skip
+        return X, y
+
+    def sparsity(self) -> float:
+        """Fraction of exactly-zero penalized weights (`reg.sparsity` over the weights the
+        penalty covers; Dense weights when there is no penalty)."""
+        return sparsity(penalized(self.model, self.penalty.params if self.penalty else None))
+
+    def _averaged_parameters(self) -> dict[str, np.ndarray]:
+        return {name: p.data for name, p in self.averaged.module.named_parameters()}
+
+    # ------------------------------------------------------------------ best weights
+    def _remember_if_best(self, epoch: int, logs: dict[str, float]) -> None:
+        """Keep a copy of the weights when the monitored metric improves (lower loss, higher
+        accuracy); the first epoch always counts."""
+        value = logs.get(self._monitor)
+        if value is None or not math.isfinite(value):
+            return
+        if self.best_epoch is None or improves(value, self._best, self._mode):
+            self._best, self.best_epoch = value, epoch
+            self.best_weights = self.model.state_dict()
+
+    def _restore_best(self, reason: str) -> str:
+        """Put the best weights back; a sentence saying which ones the model now holds."""
+        if self.best_weights is None:
+            return f"{reason}; no epoch finished, so the model keeps the weights it had before fit"
+        self.model.load_state_dict(self.best_weights)
+        return (f"{reason}; the model holds the weights of epoch {self.best_epoch + 1}, the best "
+                f"by {self._monitor} ({self._best:.6g})")  # fmt: skip
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        val: tuple[np.ndarray, np.ndarray] | None = None,
+        epochs: int = 10,
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed: int | None = None,
+        verbose: int = 1,
+    ) -> History:
+        """Train for up to `epochs` epochs. X: (N, ...) float features (lists, Tensors and
+        integer arrays are converted to float32; NaN/Inf refused); y: class indices for
+        cross_entropy, else targets; val: an (X, y) pair. verbose: 0 silent, 1 a progress bar
+        when writing to a terminal, 2 a progress bar always. Every argument and both data sets
+        are checked, and callbacks' files, before the first step."""
+        owner = "Trainer.fit"
+        epochs = check.integer(owner, "epochs", epochs, low=1)
+        batch_size = check.integer(owner, "batch_size", batch_size, low=1)
+        shuffle = check.boolean(owner, "shuffle", shuffle)
+        if seed is not None:
+            seed = check.integer(owner, "seed", seed, low=0)
+        verbose = check.integer(owner, "verbose", verbose, 0, 2)
+        if val is not None and (not isinstance(val, tuple | list) or len(val) != 2):
+            raise TypeError(f"{owner}: val must be a pair (X_val, y_val) or None, got "
+                            f"{check.describe(val)}")  # fmt: skip
+        self.model.to(self.device)
+        X, y = self._inputs(X, y, "training")
+        if val is not None:
+            val = self._inputs(*val, "validation")
+        self._monitor = self.monitor or ("val_loss" if val is not None else "loss")
+        if self._monitor.startswith("val_") and val is None:
+            raise ValueError(f"{owner}: monitor={self._monitor!r} needs validation data (val=)")
+        self._mode = resolve_mode("auto", self._monitor)
+        self._best, self.best_epoch, self.best_weights = math.nan, None, None
+        loader = DataLoader(X, y, batch_size, shuffle, seed=seed)
+        skip_single = loader.last_batch_size == 1 and any(
+            isinstance(m, BatchNorm1d) for m in self.model.modules()
+        )
+        if skip_single:
+            warnings.warn("Trainer.fit: the last batch of each epoch has one sample, which "
+                          "BatchNorm cannot train on; it is skipped (choose another batch_size "
+                          "to use it)", stacklevel=2)  # fmt: skip
+        show_bar = verbose >= 2 or (verbose == 1 and sys.stderr.isatty())
+        from tqdm.auto import tqdm
+
+        self.history, self.stop_training = History(), False
+        self.averaged = AveragedModel(self.model, self.ema) if self.ema is not None else None
+        for callback in self.callbacks:
+            callback.on_train_begin(self)
+        try:
+            for epoch in range(epochs):
+                for callback in self.callbacks:
+                    callback.on_epoch_begin(self, epoch)
+                bar = tqdm(total=len(loader), desc=f"epoch {epoch + 1}/{epochs}",
+                           disable=not show_bar)  # fmt: skip
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    # a diverging run is reported once, by the NaN guard, not by NumPy warnings
+                    logs = self._train_epoch(loader, bar, epoch, skip_single)
+                if val is not None:
+                    logs.update({f"val_{k}": v for k, v in self.evaluate(*val).items()})
+                shown = ("loss", "accuracy", "val_loss", "val_accuracy")
+                bar.set_postfix({k: f"{logs[k]:.4f}" for k in shown if k in logs})
+                bar.close()  # one line per epoch stays on screen, as in Keras
+                self.history.append(epoch, logs)
+                self._remember_if_best(epoch, logs)
+                for callback in self.callbacks:  # all see every epoch, even after a stop request
+                    callback.on_epoch_end(self, epoch, logs)
+                if self.stop_training:
+                    break
+        except TrainingError as error:
+            raise TrainingError(self._restore_best(str(error))) from None
+        except KeyboardInterrupt:
+            self.history.interrupted = True
+            message = self._restore_best("training interrupted")
+            print(f"\ntinyreg: {message}; the history so far is kept", file=sys.stderr)
+        finally:
+            if self.averaged is not None and self.averaged.n_averaged:
+                self.model.load_state_dict({**self.model.state_dict(),
+                                            **self._averaged_parameters()})  # fmt: skip
+            self.model.eval()
+            _run_all([lambda c=c: c.on_train_end(self) for c in self.callbacks])
+        return self.history
+
+    def _train_epoch(self, loader: DataLoader, bar: Any, epoch: int,
+                     skip_single: bool) -> dict[str, float]:  # fmt: skip
+        self.model.train()
+        start = time.perf_counter()
+        lr_at_start = self.optimizer.param_groups[0]["lr"]
+        totals = {"loss": 0.0, "penalty": 0.0, "correct": 0, "seen": 0}
+        for index, (xb, yb) in enumerate(loader):
+            bar.update(1)
+            if skip_single and len(xb) == 1:
+                continue
+            if getattr(self.augment, "mixes_labels", False):
+                xb, yb = self.augment(xb, yb)  # MixUp / CutMix: soft labels (N, classes)
+            elif self.augment is not None:
+                xb = self.augment(xb)
+            self.optimizer.zero_grad()
+            out = self.model(tensor(xb, device=self.device))  # one host-to-device copy
+            data_loss = self.loss(out, yb)
+            total = data_loss
+            if self.penalty is not None:
+                penalty = self.penalty(self.model)
+                totals["penalty"] += penalty.item() * len(xb)
+                total = data_loss + penalty
+            value = total.item()
+            if not math.isfinite(value):
+                raise TrainingError(
+                    f"the loss became {value} at epoch {epoch + 1}, batch {index + 1} (try a "
+                    "smaller learning rate); training stopped"
+                )
+            total.backward()
+            if self.clip_grad_norm is not None:
+                clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
+            self.optimizer.step()
+            if self.averaged is not None:
+                self.averaged.update_parameters(self.model)
+            for callback in self.callbacks:
+                callback.on_batch_end(self, index)
+            totals["loss"] += data_loss.item() * len(xb)
+            totals["seen"] += len(xb)
+            if "accuracy" in self.metrics:
+                predicted = to_device(out.data.argmax(axis=-1), "cpu")
+                truth = yb.argmax(axis=-1) if yb.ndim == 2 else yb  # the dominant mixed label
+                totals["correct"] += int((predicted == truth).sum())
+            bar.set_postfix(loss=f"{value:.4f}", refresh=False)
+        seen = max(totals["seen"], 1)
+        logs = {"loss": totals["loss"] / seen}
+        if "accuracy" in self.metrics:
+            logs["accuracy"] = totals["correct"] / seen
+        if self.penalty is not None:
+            logs["penalty"] = totals["penalty"] / seen
+            logs["total_loss"] = logs["loss"] + logs["penalty"]
+        logs["lr"] = float(lr_at_start)
+        logs["sparsity"] = self.sparsity()
+        logs["epoch_time"] = time.perf_counter() - start
+        return logs
+
+    # ------------------------------------------------------------------ inference
+    def predict(self, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+        """The model's outputs in eval mode, batch by batch."""
+        X = check.float_array("Trainer.predict", "X", X, finite_values=False)
+        batch_size = check.integer("Trainer.predict", "batch_size", batch_size, low=1)
+        if X.ndim == 0 or len(X) == 0:
+            raise ValueError(f"Trainer.predict: X is empty (shape {X.shape})")
+        self.model.eval()
+        with no_grad():
+            outs = [to_device(self.model(tensor(X[i : i + batch_size], device=self.device)).data,
+                              "cpu") for i in range(0, len(X), batch_size)]  # fmt: skip
+        return np.concatenate(outs)
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray, batch_size: int = 1024) -> dict[str, float]:
+        """{"loss": ..., "accuracy": ...} in eval mode (no dropout, running BatchNorm stats)."""
+        y = np.asarray(getattr(y, "data", y))
+        if y.ndim == 0 or len(y) != len(X):
+            raise ValueError(f"Trainer.evaluate: X has {len(X)} rows but y has shape {y.shape}")
+        out = self.predict(X, batch_size)
+        with no_grad():
+            result = {"loss": self.loss(tensor(out), y).item()}
+        if "accuracy" in self.metrics:
+            result["accuracy"] = float((out.argmax(axis=-1) == y).mean())
+        return result

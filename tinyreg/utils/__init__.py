@@ -1,0 +1,5 @@
+"""PyTorch's torch.utils: `tinyreg.utils.data` (DataLoader)."""
+
+from . import data
+
+__all__ = ["data"]
