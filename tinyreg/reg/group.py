@@ -17,7 +17,6 @@ from ..device import (
     kernels_for,
 )
 from ..nn import Module
-from ..nn.utils.parameters import parameter_list
 from ..ops._args import scalar_array
 from .regularizer import Regularizer
 
@@ -79,11 +78,11 @@ class GroupLasso(Regularizer):
 
     def __init__(self, lam: float, params: Sequence[Tensor] | None = None):
         self.lam = check.finite("GroupLasso", "lam", lam, low=0.0)
-        self.params = None if params is None else parameter_list("GroupLasso", "params", params)
+        super().__init__(params)
 
-    def __call__(self, target: Module | Iterable[Tensor]) -> Tensor:
-        """The loss term over the covered weights (a scalar tensor)."""
-        return group_lasso_term(self._targets(target), self.lam)
+    def loss(self, params: list[Tensor]) -> Tensor:
+        """lam * sum_g sqrt(|g|) * ||w_g||_2 over the units of `params`, fused."""
+        return group_lasso_term(params, self.lam)
 
     def prox_step(self, params: Iterable[Tensor], lr: float) -> None:
         """w_g *= max(0, 1 - lr * lam * sqrt(|g|) / ||w_g||), in place."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from .. import validate as check
 from .._tensor import Tensor
@@ -11,7 +10,6 @@ from ..device import (
     array_module,
     kernels_for,
 )
-from ..nn.utils.parameters import parameter_list
 from .group import group_norms, unit_groups
 from .regularizer import Regularizer
 
@@ -30,12 +28,7 @@ class MaxNorm(Regularizer):
                  params: Sequence[Tensor] | None = None):  # fmt: skip
         self.max_value = check.finite("MaxNorm", "max_value", max_value, low=0.0, low_open=True)
         self.axis = check.choice("MaxNorm", "axis", axis, (0, 1))
-        self.params = None if params is None else parameter_list("MaxNorm", "params", params)
-
-    def __call__(self, target: Any) -> Tensor:
-        """A constraint has no loss term: raises TypeError saying to pass it as prox=."""
-        raise TypeError("MaxNorm is a constraint, not a loss term: pass it as prox=MaxNorm(...) "
-                        "to the optimizer")  # fmt: skip
+        super().__init__(params)
 
     def prox_step(self, params: Iterable[Tensor], lr: float) -> None:
         """w_g *= min(||w_g||, max_value) / (||w_g|| + 1e-7), in place (lr is not used)."""

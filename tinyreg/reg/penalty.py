@@ -21,8 +21,6 @@ from ..device import (
     contiguous,
     kernels_for,
 )
-from ..nn import Module
-from ..nn.utils.parameters import parameter_list
 from ..ops._args import scalar_array
 from .regularizer import Regularizer
 
@@ -56,11 +54,11 @@ class Penalty(Regularizer):
         names = {"L1": ("lam", "l2"), "L2": ("l1", "lam")}.get(owner, ("l1", "l2"))
         self.l1 = check.finite(owner, names[0], l1, low=0.0)
         self.l2 = check.finite(owner, names[1], l2, low=0.0)
-        self.params = None if params is None else parameter_list(owner, "params", params)
+        super().__init__(params)
 
-    def __call__(self, target: Module | Iterable[Tensor]) -> Tensor:
-        """The loss term over the covered weights (a scalar tensor)."""
-        return penalty_term(self._targets(target), self.l1, self.l2)
+    def loss(self, params: list[Tensor]) -> Tensor:
+        """l1 * sum(|w|) + l2 / 2 * sum(w^2) over `params`, one fused kernel pass per tensor."""
+        return penalty_term(params, self.l1, self.l2)
 
     def prox_step(self, params: Iterable[Tensor], lr: float) -> None:
         """w = sign(w) * max(|w| - lr * l1, 0) / (1 + lr * l2), in place."""

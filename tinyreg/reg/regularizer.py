@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -37,16 +37,41 @@ def sparsity(params: Iterable[Tensor | np.ndarray], threshold: float = 0.0) -> f
 
 
 class Regularizer:
-    """What every penalty and constraint shares: which parameters it covers (`params=`, else
-    the weights `penalized` selects), `prox_step(params, lr)` for `optim.*(prox=...)`, and
-    `sparsity`. Subclasses implement the proximal step and, for penalties, the loss term
-    `__call__(model)`."""
+    """The one interface of every regularizer, built-in or your own:
 
-    params: list[Tensor] | None = None
+    - which parameters it covers: `params=` if given, else the weights `penalized` selects (a
+      model's parameters marked `regularize`: Dense and Conv2d weights);
+    - its loss term, `loss(params) -> Tensor`, a scalar over the covered tensors (fused into one
+      kernel pass where tinyreg has a kernel: L1/L2/elastic net, group lasso). `regularizer(model)`
+      returns it; `Trainer(penalty=...)` adds it to the data loss;
+    - its proximal step, `prox_step(params, lr)`, applied in place after each optimizer update
+      (`optim.SGD(prox=...)`); for a constraint, the projection.
+
+    A regularizer defines one or both: `loss` and `prox_step` are None here and methods in the
+    subclasses that have them (MaxNorm has no loss term; a penalty of your own may have no
+    proximal step). A subclass of your own is accepted everywhere a built-in one is: Trainer,
+    the optimizers' `prox=`, and the runs of `tinyreg.experiments`. Example, a loss term made of
+    tinyreg ops (autograd gives its gradient):
+
+        class LogPenalty(reg.Regularizer):
+            def __init__(self, lam, eps=0.1, params=None):
+                super().__init__(params)
+                self.lam, self.eps = lam, eps
+
+            def loss(self, params):
+                return self.lam * sum(((p.abs() / self.eps) + 1).log().sum() for p in params)
+    """
+
+    loss: Callable[[list[Tensor]], Tensor] | None = None
+    prox_step: Callable[[list[Tensor], float], None] | None = None
+
+    def __init__(self, params: Iterable[Tensor] | None = None) -> None:
+        self.params = None if params is None else parameter_list(type(self).__name__, "params",
+                                                                 params)  # fmt: skip
 
     def selected(self, target: Module | Iterable[Tensor]) -> list[Tensor]:
-        """The tensors this penalty applies to: `params=` if given, else a model's Dense weights
-        (parameters marked `regularize`), or every tensor of an explicit list."""
+        """The tensors this regularizer applies to: `params=` if given, else a model's weights
+        marked `regularize`, or every tensor of an explicit list."""
         return penalized(target, self.params)
 
     def applies_to(self, p: Tensor) -> bool:
@@ -55,13 +80,19 @@ class Regularizer:
             return any(p is q for q in self.params)
         return getattr(p, "regularize", True)
 
-    def _targets(self, target: Module | Iterable[Tensor]) -> list[Tensor]:
+    def __call__(self, target: Module | Iterable[Tensor]) -> Tensor:
+        """The loss term over the tensors of `target` this regularizer covers (a scalar tensor);
+        a TypeError for a regularizer without one (a constraint: pass it as prox=)."""
+        name = type(self).__name__
+        if self.loss is None:
+            raise TypeError(f"{name} is a constraint, not a loss term: pass it as prox={name}(...) "
+                            "to the optimizer")  # fmt: skip
         if not isinstance(target, Module):
-            target = parameter_list(f"{type(self).__name__}()", "target", target)
+            target = parameter_list(f"{name}()", "target", target)
         params = self.selected(target)
         if not params:
-            raise ValueError(f"{type(self).__name__}: no parameters to penalize")
-        return params
+            raise ValueError(f"{name}: no parameters to penalize")
+        return self.loss(params)
 
     def _prox_args(self, params: Iterable[Tensor], lr: float) -> tuple[list[Tensor], float]:
         """The parameters (made contiguous: the kernels update them in place) and the step."""
@@ -71,10 +102,6 @@ class Regularizer:
             p.data = contiguous(p.data)
         return params, lr
 
-    def prox_step(self, params: Iterable[Tensor], lr: float) -> None:
-        """The proximal operator (or projection) applied after an optimizer step of size lr."""
-        raise NotImplementedError
-
     def sparsity(self, target: Module | Iterable[Tensor]) -> float:
-        """Fraction of penalized weights that are exactly zero (`reg.sparsity`)."""
+        """Fraction of covered weights that are exactly zero (`reg.sparsity`)."""
         return sparsity(self.selected(target))

@@ -27,7 +27,7 @@ from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
 from ..optim import Optimizer
 from ..optim.swa_utils import AveragedModel
-from ..reg import GroupLasso, Penalty, penalized, sparsity
+from ..reg import Regularizer, penalized, sparsity
 from ..utils.data import DataLoader
 from .callbacks import (
     Callback,
@@ -91,7 +91,7 @@ class Trainer:
         model: Module,
         loss: str | Callable[..., Tensor],
         optimizer: Optimizer,
-        penalty: Penalty | GroupLasso | None = None,
+        penalty: Regularizer | None = None,
         augment: Callable[[np.ndarray], np.ndarray] | None = None,
         callbacks: Sequence[Callback] = (),
         metrics: Sequence[str] = ("accuracy",),
@@ -110,8 +110,11 @@ class Trainer:
                             f"a {type(loss).__name__}")  # fmt: skip
         check.instance(owner, "optimizer", optimizer, Optimizer, "a tinyreg.optim optimizer")
         if penalty is not None:
-            expected = "a tinyreg.reg penalty (L1, L2, ElasticNet, GroupLasso) or None"
-            check.instance(owner, "penalty", penalty, Penalty | GroupLasso, expected)
+            expected = "a tinyreg.reg.Regularizer (L1, L2, ElasticNet, GroupLasso, yours) or None"
+            check.instance(owner, "penalty", penalty, Regularizer, expected)
+            if penalty.loss is None:
+                raise TypeError(f"{owner}: penalty {penalty!r} has no loss term (a constraint): "
+                                "pass it to the optimizer as prox=")  # fmt: skip
         if augment is not None and not callable(augment):
             raise TypeError(f"Trainer: augment must be a transform (a callable on image "
                             f"batches) or None, got a {type(augment).__name__}")  # fmt: skip
