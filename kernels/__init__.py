@@ -3,8 +3,8 @@
 Each family module (penalty, optim, ...) defines `<op>_reference` (NumPy, the readable spec, any
 memory layout), `<op>_cpu` (Numba, compiled and cached) and `<op>_cuda` (numba.cuda, on NumPy
 arrays under the simulator or on CuPy arrays on a GPU); the compiled versions take C-contiguous
-arrays (`_layout.py`). The three backend tables below are written out, so a reader can grep
-where each version is used:
+arrays (`_layout.py`). One table, `FAMILY`, says which family module defines each op; the
+reference, cpu and cuda tables follow from the naming rule `<op>_<version>` (`kernel_name`):
 
     from tinyreg import kernels
     kernels.backend("cpu").sgd_step(w, g, buf, lr=0.1)
@@ -21,96 +21,34 @@ import importlib
 from collections.abc import Callable
 from types import ModuleType
 
-FAMILIES = (
-    "batchnorm",
-    "conv",
-    "dropout",
-    "group",
-    "noise",
-    "optim",
-    "penalty",
-    "pool",
-    "rng",
-    "warp",
-)
 VERSIONS = ("reference", "cpu", "cuda")
 
-_TABLES = {  # version: {op: "family.function"}
-    "reference": {
-        "penalty_value": "penalty.penalty_value_reference",
-        "penalty_value_grad": "penalty.penalty_value_grad_reference",
-        "prox": "penalty.prox_reference",
-        "sgd_step": "optim.sgd_step_reference",
-        "adam_step": "optim.adam_step_reference",
-        "dropout_forward": "dropout.dropout_forward_reference",
-        "dropout_backward": "dropout.dropout_backward_reference",
-        "batchnorm_forward": "batchnorm.batchnorm_forward_reference",
-        "batchnorm_backward": "batchnorm.batchnorm_backward_reference",
-        "affine_warp": "warp.affine_warp_reference",
-        "flip": "warp.flip_reference",
-        "crop": "warp.crop_reference",
-        "im2col": "conv.im2col_reference",
-        "col2im": "conv.col2im_reference",
-        "max_pool_forward": "pool.max_pool_forward_reference",
-        "max_pool_backward": "pool.max_pool_backward_reference",
-        "avg_pool_forward": "pool.avg_pool_forward_reference",
-        "avg_pool_backward": "pool.avg_pool_backward_reference",
-        "group_norms": "group.group_norms_reference",
-        "group_scale": "group.group_scale_reference",
-        "group_add_scaled": "group.group_add_scaled_reference",
-        "normal_fill": "noise.normal_fill_reference",
-    },
-    "cpu": {
-        "penalty_value": "penalty.penalty_value_cpu",
-        "penalty_value_grad": "penalty.penalty_value_grad_cpu",
-        "prox": "penalty.prox_cpu",
-        "sgd_step": "optim.sgd_step_cpu",
-        "adam_step": "optim.adam_step_cpu",
-        "dropout_forward": "dropout.dropout_forward_cpu",
-        "dropout_backward": "dropout.dropout_backward_cpu",
-        "batchnorm_forward": "batchnorm.batchnorm_forward_cpu",
-        "batchnorm_backward": "batchnorm.batchnorm_backward_cpu",
-        "affine_warp": "warp.affine_warp_cpu",
-        "flip": "warp.flip_cpu",
-        "crop": "warp.crop_cpu",
-        "im2col": "conv.im2col_cpu",
-        "col2im": "conv.col2im_cpu",
-        "max_pool_forward": "pool.max_pool_forward_cpu",
-        "max_pool_backward": "pool.max_pool_backward_cpu",
-        "avg_pool_forward": "pool.avg_pool_forward_cpu",
-        "avg_pool_backward": "pool.avg_pool_backward_cpu",
-        "group_norms": "group.group_norms_cpu",
-        "group_scale": "group.group_scale_cpu",
-        "group_add_scaled": "group.group_add_scaled_cpu",
-        "normal_fill": "noise.normal_fill_cpu",
-    },
-    "cuda": {
-        "penalty_value": "penalty.penalty_value_cuda",
-        "penalty_value_grad": "penalty.penalty_value_grad_cuda",
-        "prox": "penalty.prox_cuda",
-        "sgd_step": "optim.sgd_step_cuda",
-        "adam_step": "optim.adam_step_cuda",
-        "dropout_forward": "dropout.dropout_forward_cuda",
-        "dropout_backward": "dropout.dropout_backward_cuda",
-        "batchnorm_forward": "batchnorm.batchnorm_forward_cuda",
-        "batchnorm_backward": "batchnorm.batchnorm_backward_cuda",
-        "affine_warp": "warp.affine_warp_cuda",
-        "flip": "warp.flip_cuda",
-        "crop": "warp.crop_cuda",
-        "im2col": "conv.im2col_cuda",
-        "col2im": "conv.col2im_cuda",
-        "max_pool_forward": "pool.max_pool_forward_cuda",
-        "max_pool_backward": "pool.max_pool_backward_cuda",
-        "avg_pool_forward": "pool.avg_pool_forward_cuda",
-        "avg_pool_backward": "pool.avg_pool_backward_cuda",
-        "group_norms": "group.group_norms_cuda",
-        "group_scale": "group.group_scale_cuda",
-        "group_add_scaled": "group.group_add_scaled_cuda",
-        "normal_fill": "noise.normal_fill_cuda",
-    },
+FAMILY = {  # op: the family module that defines it, as <op>_reference, <op>_cpu, <op>_cuda
+    "penalty_value": "penalty",
+    "penalty_value_grad": "penalty",
+    "prox": "penalty",
+    "sgd_step": "optim",
+    "adam_step": "optim",
+    "dropout_forward": "dropout",
+    "dropout_backward": "dropout",
+    "batchnorm_forward": "batchnorm",
+    "batchnorm_backward": "batchnorm",
+    "affine_warp": "warp",
+    "flip": "warp",
+    "crop": "warp",
+    "im2col": "conv",
+    "col2im": "conv",
+    "max_pool_forward": "pool",
+    "max_pool_backward": "pool",
+    "avg_pool_forward": "pool",
+    "avg_pool_backward": "pool",
+    "group_norms": "group",
+    "group_scale": "group",
+    "group_add_scaled": "group",
+    "normal_fill": "noise",
 }
-
-OPS = tuple(_TABLES["reference"])
+OPS = tuple(FAMILY)
+FAMILIES = tuple(sorted({*FAMILY.values(), "rng"}))  # kernels.<family>; rng: the shared hash
 
 
 def __getattr__(name: str) -> ModuleType:
@@ -128,16 +66,22 @@ class Backend:
         self.version = version
 
     def __getattr__(self, op: str) -> Callable:
-        try:
-            family, function = _TABLES[self.version][op].split(".")
-        except KeyError:
-            raise AttributeError(f"no kernel {op!r}; the kernels are {OPS}") from None
-        kernel = getattr(importlib.import_module(f"{__name__}.{family}"), function)
+        if op not in FAMILY:
+            raise AttributeError(f"no kernel {op!r}; the kernels are {OPS}")
+        kernel = getattr(
+            importlib.import_module(f"{__name__}.{FAMILY[op]}"), kernel_name(op, self.version)
+        )
         setattr(self, op, kernel)
         return kernel
 
     def __dir__(self) -> list[str]:
         return [*super().__dir__(), *OPS]
+
+
+def kernel_name(op: str, version: str) -> str:
+    """The naming rule: op `sgd_step` in version "cpu" is the function `sgd_step_cpu` of its
+    family module (`kernels/optim.py`)."""
+    return f"{op}_{version}"
 
 
 _BACKENDS = {version: Backend(version) for version in VERSIONS}

@@ -6,8 +6,10 @@ import os
 import numpy as np
 import pytest
 
+from tinyreg import kernels
+
 CUDA_ID = "cuda" if os.environ.get("TINYREG_TEST_REAL_CUDA") == "1" else "cuda-simulator"
-VERSIONS = ["reference", "cpu", "cuda"]
+VERSIONS = list(kernels.VERSIONS)
 VERSION_PARAMS = [pytest.param(v, id=CUDA_ID if v == "cuda" else v) for v in VERSIONS]
 COMPILED = ["cpu", "cuda"]  # the versions checked against the reference, the oracle
 SIZES = [0, 1, 7, 301, 70_001]  # 301: two CUDA blocks; 70,001: the parallel CPU path

@@ -1,12 +1,18 @@
-"""The layers of the code, read from the imports (ast), so a wrong-way import fails here.
+"""The layers of the code, read from the imports (ast), so a wrong-way import or an import cycle
+fails here. Each layer may import only itself and the layers its ALLOWED entry names:
 
-kernels/                      imports nothing of tinyreg
-engine: tensor, functional, device, random, gradcheck, validate, profiler
-                              imports only kernels and the engine
-library: nn, reg, optim, data, augment, callbacks, train, plots, serialization
-                              imports kernels, the engine and the library, never app/
-app/: cli, compare, bench_kernels, bench_train, timing
-                              imports anything
+kernels/      pure array functions                    imports nothing of tinyreg
+engine        _tensor, autograd/, ops/, creation,     kernels
+              device, random, validate, profiler
+nn            nn/, serialization                      engine
+utils         utils/ (data, best), datasets, vision/  engine
+optim         optim/                                  nn, utils (never reg: prox is a hook)
+reg           reg/                                    nn
+training      training/                               nn, optim, reg, utils
+experiments   experiments/                            every library layer, never app/
+app           app/                                    anything
+
+Imports inside functions and under TYPE_CHECKING count, for the layers and for the cycles.
 """
 
 import ast
@@ -15,32 +21,41 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-ENGINE = {"tensor", "functional", "device", "random", "gradcheck", "validate", "profiler"}
-LIBRARY = {"nn", "reg", "optim", "data", "augment", "callbacks", "train", "plots",
-           "serialization", "stats", "lr_scheduler", "swa_utils", "sweep"}  # fmt: skip
-
-
-def tier(module: str) -> str:
-    """The tier of a dotted module name inside tinyreg ("" for the package itself)."""
-    parts = module.split(".")
-    if parts[:2] == ["tinyreg", "kernels"] or parts[0] == "kernels":
-        return "kernels"
-    if parts[:2] == ["tinyreg", "app"]:
-        return "app"
-    name = parts[1] if len(parts) > 1 else ""
-    if name in ENGINE:
-        return "engine"
-    if name in LIBRARY:
-        return "library"
-    return "package"
-
-
+LAYERS = {  # first name after "tinyreg." -> layer
+    **dict.fromkeys(["_tensor", "autograd", "ops", "creation", "device", "random", "validate",
+                     "profiler"], "engine"),
+    **dict.fromkeys(["nn", "serialization"], "nn"),
+    **dict.fromkeys(["utils", "datasets", "vision"], "utils"),
+    "optim": "optim",
+    "reg": "reg",
+    "training": "training",
+    "experiments": "experiments",
+    "app": "app",
+    "kernels": "kernels",
+}  # fmt: skip
+LIBRARY = {"kernels", "engine", "nn", "utils", "optim", "reg", "training", "experiments"}
 ALLOWED = {
     "kernels": {"kernels"},
     "engine": {"kernels", "engine"},
-    "library": {"kernels", "engine", "library"},
-    "app": {"kernels", "engine", "library", "app", "package"},
+    "nn": {"kernels", "engine", "nn"},
+    "utils": {"kernels", "engine", "utils"},
+    "optim": {"kernels", "engine", "nn", "utils", "optim"},
+    "reg": {"kernels", "engine", "nn", "reg"},
+    "training": {"kernels", "engine", "nn", "utils", "optim", "reg", "training"},
+    "experiments": LIBRARY,
+    "app": LIBRARY | {"app", "package"},
+    "package": LIBRARY | {"package"},  # tinyreg/__init__.py gathers the public names
 }
+
+
+def tier(module: str) -> str:
+    """The layer of a dotted module name inside tinyreg ("package" for tinyreg itself)."""
+    parts = module.split(".")
+    if parts[0] == "kernels":
+        return "kernels"
+    if len(parts) == 1:
+        return "package"
+    return LAYERS.get(parts[1], "unknown")
 
 
 def source_modules():
@@ -52,8 +67,13 @@ def source_modules():
         yield name, path, path.name == "__init__.py"
 
 
+MODULES = list(source_modules())
+KNOWN = {m for m, _, _ in MODULES}
+
+
 def imported(module: str, path: Path, is_package: bool):
-    """The tinyreg modules `path` imports (absolute and relative), wherever the import sits."""
+    """The tinyreg modules `path` imports (absolute and relative), wherever the import sits; a
+    name imported from a package is that package's submodule when one exists."""
     package = module if is_package else module.rsplit(".", 1)[0]
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
@@ -67,36 +87,83 @@ def imported(module: str, path: Path, is_package: bool):
                 target = node.module or ""
             if target.split(".")[0] != "tinyreg":
                 continue
-            if node.module is None or tier(target) == "package":  # from . import nn, reg
-                yield from (f"{target}.{a.name}" for a in node.names)
-            else:
-                yield target
-
-
-MODULES = list(source_modules())
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                yield sub if sub in KNOWN else target
 
 
 @pytest.mark.parametrize("module,path,is_package", MODULES, ids=[m[0] for m in MODULES])
 def test_no_module_imports_a_higher_layer(module, path, is_package):
     own = tier(module)
-    if own == "package":  # tinyreg/__init__.py gathers the library's public names
-        allowed = {"kernels", "engine", "library", "package"}
-    else:
-        allowed = ALLOWED[own]
-    wrong = [t for t in imported(module, path, is_package) if tier(t) not in allowed]
+    wrong = [t for t in imported(module, path, is_package) if tier(t) not in ALLOWED[own]]
     assert not wrong, f"{module} ({own}) imports {wrong}"
 
 
-def test_the_checker_sees_wrong_way_imports(tmp_path):
-    bad = tmp_path / "tensor.py"
-    bad.write_text("from .nn import Module\nfrom . import train\nimport tinyreg.app.cli\n")
-    found = list(imported("tinyreg.tensor", bad, False))
-    assert [tier(t) for t in found] == ["library", "library", "app"]
+def import_graph() -> dict[str, set[str]]:
+    """module -> the modules its import runs: each imported module and the packages between it
+    and tinyreg (importing tinyreg.a.b runs tinyreg/a/__init__.py first). The root package and a
+    module's own parents are left out: they are already being imported when the module runs."""
+    graph = {}
+    for module, path, is_package in MODULES:
+        own_parents = {".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 1)}
+        edges = set()
+        for target in imported(module, path, is_package):
+            parts = target.split(".")
+            for i in range(2, len(parts) + 1):
+                edges.add(".".join(parts[:i]))
+        graph[module] = {t for t in edges if t in KNOWN and t != module} - own_parents
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as a list of modules (first == last), or None (iterative DFS)."""
+    state = {}  # 1: on the current path, 2: done
+    for start in sorted(graph):
+        if start in state:
+            continue
+        path, stack = [], [(start, iter(sorted(graph[start])))]
+        state[start] = 1
+        path.append(start)
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+            elif state.get(child) == 1:
+                return path[path.index(child) :] + [child]
+            elif child not in state:
+                state[child] = 1
+                path.append(child)
+                stack.append((child, iter(sorted(graph.get(child, ())))))
+    return None
+
+
+def test_no_import_cycle():
+    cycle = find_cycle(import_graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def test_the_checkers_see_wrong_way_imports_and_cycles(tmp_path):
+    bad = tmp_path / "engine.py"
+    bad.write_text("from ..nn import Module\nfrom .. import training\nimport tinyreg.app.cli\n"
+                   "from ..reg import L1\n")  # fmt: skip
+    found = list(imported("tinyreg.autograd.engine", bad, False))
+    assert [tier(t) for t in found] == ["nn", "training", "app", "reg"]
     kernel = tmp_path / "penalty.py"
-    kernel.write_text("from tinyreg.tensor import Tensor\n")
+    kernel.write_text("from tinyreg._tensor import Tensor\n")
     assert [tier(t) for t in imported("tinyreg.kernels.penalty", kernel, False)] == ["engine"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
 
 
-def test_every_module_is_in_a_tier():
-    assert {tier(m) for m, _, _ in MODULES} == {"kernels", "engine", "library", "app", "package"}
-    assert all(tier(m) != "package" for m, _, _ in MODULES if m != "tinyreg")
+def test_every_module_is_in_a_layer():
+    assert all(tier(m) != "unknown" for m in KNOWN)
+    assert {tier(m) for m in KNOWN} == set(ALLOWED)
+    assert [m for m in KNOWN if tier(m) == "package"] == ["tinyreg"]
+
+
+def test_no_module_is_over_600_lines():
+    long = {m: n for m, path, _ in MODULES if (n := len(path.read_text().splitlines())) > 600}
+    assert not long, f"modules over 600 lines: {long}"
