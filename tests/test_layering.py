@@ -167,3 +167,18 @@ def test_every_module_is_in_a_layer():
 def test_no_module_is_over_600_lines():
     long = {m: n for m, path, _ in MODULES if (n := len(path.read_text().splitlines())) > 600}
     assert not long, f"modules over 600 lines: {long}"
+
+
+def test_no_module_is_shadowed_by_a_name_of_its_package():
+    """`tinyreg.a.b` is the module b, not a function b that tinyreg/a/__init__.py imports (the
+    old `tinyreg.tensor` was the function `tensor()`, and the module was out of reach)."""
+    import importlib
+
+    shadowed = []
+    for module, _, _ in MODULES:
+        parent, _, name = module.rpartition(".")
+        if parent:
+            loaded = importlib.import_module(module)
+            if getattr(importlib.import_module(parent), name) is not loaded:
+                shadowed.append(module)
+    assert not shadowed, f"modules shadowed by a name of their package: {shadowed}"

@@ -11,7 +11,7 @@ prune.py         prune: remove the units a group lasso switched off
 from .group import GroupLasso
 from .max_norm import MaxNorm
 from .penalty import L1, L2, ElasticNet, Penalty
-from .prune import prune
+from .pruning import prune
 from .regularizer import Regularizer, penalized, sparsity
 
 __all__ = ["L1", "L2", "ElasticNet", "GroupLasso", "MaxNorm", "Penalty", "Regularizer",

@@ -1,5 +1,5 @@
 """Layers as functions of tensors, PyTorch's torch.nn.functional (`import tinyreg.nn.functional
-as F`), one file per kind: activation, linear, conv, pooling, normalization, dropout (and noise),
+as F`), one file per kind: activation, affine (linear), conv, pooling, normalization, noise (dropout),
 loss. Each op's forward and backward sit together in its file."""
 
 from .activation import (
@@ -15,8 +15,8 @@ from .activation import (
     tanh,
 )
 from .conv import conv2d
-from .dropout import dropout, dropout2d, gaussian_dropout, gaussian_noise
-from .linear import linear
+from .noise import dropout, dropout2d, gaussian_dropout, gaussian_noise
+from .affine import linear
 from .loss import (
     LOSSES,
     binary_cross_entropy,
