@@ -3,7 +3,8 @@
 Each scheduler sets `group["lr"]` of its optimizer's groups. Create it after the optimizer; it
 records each group's `initial_lr` and sets the epoch-0 rate at once (as PyTorch does); call
 `step()` after each epoch (OneCycleLR: after each batch; ReduceLROnPlateau: `step(metric)`), by
-hand or through `callbacks.LRSchedulerCallback`. With e = the number of `step()` calls so far:
+hand or through `tinyreg.training.LRSchedulerCallback`. With e = the number of `step()` calls so
+far:
 
     StepLR:            lr = base * gamma ** (e // step_size)
     MultiStepLR:       lr = base * gamma ** (number of milestones <= e)
@@ -13,7 +14,7 @@ hand or through `callbacks.LRSchedulerCallback`. With e = the number of `step()`
                        to max_lr / (div_factor * final_div_factor), cosine or linear; momentum (or
                        Adam's beta1) cycles the other way between max_momentum and base_momentum
     ReduceLROnPlateau: lr *= factor after `patience` epochs without improvement (threshold,
-                       cooldown, min_lr as in PyTorch)
+                       cooldown, min_lr as in PyTorch; improvement is `utils.best.improves`)
 
 The closed forms are used (PyTorch's chainable updates give the same values up to rounding).
 `state_dict()` / `load_state_dict()` save and restore a scheduler's counters.
@@ -27,6 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import validate as check
+from ..utils.best import improves
 
 
 class _Saved:
@@ -214,7 +216,9 @@ class ReduceLROnPlateau(_Saved):
     improved for more than `patience` epochs, every lr becomes max(lr * factor, min_lr) (changes
     smaller than eps are skipped), then `cooldown` epochs pass before counting again. Improvement:
     mode "min" with threshold_mode "rel" means metric < best * (1 - threshold) ("abs":
-    metric < best - threshold); "max" mirrors it."""
+    metric < best - threshold); "max" mirrors it: `utils.best.improves`, the rule EarlyStopping,
+    ModelCheckpoint and the Trainer use too. `best` stays a plain number (not a `utils.best.Best`)
+    so that `state_dict()` holds numbers and strings only, as PyTorch's does."""
 
     def __init__(self, optimizer: Any, mode: str = "min", factor: float = 0.1,
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
@@ -235,20 +239,11 @@ class ReduceLROnPlateau(_Saved):
         self.best = math.inf if self.mode == "min" else -math.inf
         self.num_bad_epochs, self.cooldown_counter, self.last_epoch = 0, 0, 0
 
-    def _better(self, value: float) -> bool:
-        if self.mode == "min":
-            bound = (self.best * (1 - self.threshold) if self.threshold_mode == "rel"
-                     else self.best - self.threshold)  # fmt: skip
-            return value < bound
-        bound = (self.best * (1 + self.threshold) if self.threshold_mode == "rel"
-                 else self.best + self.threshold)  # fmt: skip
-        return value > bound
-
     def step(self, metrics: float) -> None:
         """Record this epoch's metric and reduce the rates if it has plateaued."""
         value = check.number("ReduceLROnPlateau.step", "metrics", metrics)
         self.last_epoch += 1
-        if self._better(value):
+        if improves(value, self.best, self.mode, self.threshold, self.threshold_mode):
             self.best, self.num_bad_epochs = value, 0
         else:
             self.num_bad_epochs += 1

@@ -1,9 +1,10 @@
-"""Training: the Trainer.
+"""Training: the Trainer loop.
 
-`Trainer.fit` runs epochs of mini-batches (a `data.DataLoader`), adds the penalty, augments the
-training batches, logs per-epoch metrics into a `callbacks.History`, runs callbacks, and keeps the
-best weights. The callbacks live in `tinyreg.callbacks`; they are also importable from here
-(`from tinyreg.train import Trainer, EarlyStopping`), as the API tour writes them.
+`Trainer.fit` runs epochs of mini-batches (a `utils.data.DataLoader`), adds the penalty, augments
+the training batches, logs per-epoch metrics into a `training.history.History`, runs the
+callbacks of `tinyreg.training.callbacks` (their protocol is documented there), and keeps the
+best weights by the rule of `tinyreg.utils.best`. Everything is importable from
+`tinyreg.training` (`from tinyreg.training import Trainer, EarlyStopping`).
 """
 
 from __future__ import annotations
@@ -28,19 +29,12 @@ from ..nn.utils import clip_grad_norm_
 from ..optim import Optimizer
 from ..optim.swa_utils import AveragedModel
 from ..reg import Regularizer, penalized, sparsity
+from ..utils.best import Best, resolve_mode
 from ..utils.data import DataLoader
-from .callbacks import (
-    Callback,
-    EarlyStopping,
-    History,
-    LRSchedulerCallback,
-    ModelCheckpoint,
-    improves,
-    resolve_mode,
-)
+from .callbacks import Callback
+from .history import History
 
-__all__ = ["Callback", "DataLoader", "EarlyStopping", "History", "LRSchedulerCallback",
-           "ModelCheckpoint", "Trainer", "TrainingError"]  # fmt: skip
+__all__ = ["Trainer", "TrainingError"]
 
 
 class TrainingError(RuntimeError):
@@ -60,6 +54,23 @@ def _run_all(calls: Sequence[Callable[[], None]]) -> None:
         raise first
 
 
+def _same_bits(a: Any, b: Any) -> bool:
+    """Whether two arrays (same device) hold the same values bit for bit (so -0.0 differs from
+    0.0, and a NaN equals the same NaN)."""
+    if type(a) is not type(b) or a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.dtype.kind in "fc" and a.dtype.itemsize in (2, 4, 8):
+        a, b = a.view(f"u{a.dtype.itemsize}"), b.view(f"u{b.dtype.itemsize}")
+    return bool((a == b).all())
+
+
+def _holds(model: Module, state: dict[str, Any]) -> bool:
+    """Whether `state` (a `state_dict()` copy) still equals the model's weights bit for bit."""
+    live = {name: p.data for name, p in model.named_parameters()}
+    live.update(model.named_buffers())
+    return live.keys() == state.keys() and all(_same_bits(live[k], state[k]) for k in live)
+
+
 class Trainer:
     """Fits a model: switches train/eval modes, adds the penalty to the loss, augments training
     batches only, records per-epoch logs, runs callbacks, and guards against NaN losses and
@@ -70,6 +81,9 @@ class Trainer:
     both end training with those weights put back (the message names the epoch, counted from 1);
     a run that ends normally keeps its last weights unless EarlyStopping(restore_best_weights=
     True) asks otherwise, as in Keras. `best_epoch` (0-based) and `best_weights` stay readable.
+    The rule is `utils.best.Best` (min_delta 0; epochs whose value is NaN or infinite are skipped)
+    and an improving epoch costs one copy of the weights, shared through `snapshot()` with an
+    EarlyStopping(restore_best_weights=True) that finds the same epoch best.
 
     ema: if given (a decay in [0, 1)), an exponential moving average of the weights is kept after
     every step (`optim.swa_utils.AveragedModel(model, decay=ema)`) and the model holds it when
@@ -148,8 +162,8 @@ class Trainer:
         self.averaged: AveragedModel | None = None
         self.stop_training = False
         self.history = History()
-        self.best_weights: dict[str, np.ndarray] | None = None
-        self.best_epoch: int | None = None
+        self._best = Best()  # replaced by each fit, with the mode of its monitor
+        self._snapshot: dict[str, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ checks
     def _inputs(self, X: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -195,15 +209,30 @@ class Trainer:
         return {name: p.data for name, p in self.averaged.module.named_parameters()}
 
     # ------------------------------------------------------------------ best weights
+    @property
+    def best_epoch(self) -> int | None:
+        """The best epoch (0-based) of the last fit by its monitor; None before one finished."""
+        return self._best.epoch
+
+    @property
+    def best_weights(self) -> dict[str, np.ndarray] | None:
+        """The weights of `best_epoch` (a state dict), None before an epoch finished."""
+        return self._best.weights
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """A copy of the model's weights as they are now (`model.state_dict()`). The copy taken
+        last in this epoch is handed out again when the weights still equal it bit for bit, so
+        the trainer's best weights and an EarlyStopping's of the same epoch are one copy."""
+        if self._snapshot is None or not _holds(self.model, self._snapshot):
+            self._snapshot = self.model.state_dict()
+        return self._snapshot
+
     def _remember_if_best(self, epoch: int, logs: dict[str, float]) -> None:
         """Keep a copy of the weights when the monitored metric improves (lower loss, higher
-        accuracy); the first epoch always counts."""
+        accuracy); the first epoch with a finite value always counts."""
         value = logs.get(self._monitor)
-        if value is None or not math.isfinite(value):
-            return
-        if self.best_epoch is None or improves(value, self._best, self._mode):
-            self._best, self.best_epoch = value, epoch
-            self.best_weights = self.model.state_dict()
+        if value is not None and math.isfinite(value):
+            self._best.update(value, epoch)
 
     def _restore_best(self, reason: str) -> str:
         """Put the best weights back; a sentence saying which ones the model now holds."""
@@ -211,7 +240,7 @@ class Trainer:
             return f"{reason}; no epoch finished, so the model keeps the weights it had before fit"
         self.model.load_state_dict(self.best_weights)
         return (f"{reason}; the model holds the weights of epoch {self.best_epoch + 1}, the best "
-                f"by {self._monitor} ({self._best:.6g})")  # fmt: skip
+                f"by {self._monitor} ({self._best.value:.6g})")  # fmt: skip
 
     # ------------------------------------------------------------------ fit
     def fit(
@@ -247,8 +276,7 @@ class Trainer:
         self._monitor = self.monitor or ("val_loss" if val is not None else "loss")
         if self._monitor.startswith("val_") and val is None:
             raise ValueError(f"{owner}: monitor={self._monitor!r} needs validation data (val=)")
-        self._mode = resolve_mode("auto", self._monitor)
-        self._best, self.best_epoch, self.best_weights = math.nan, None, None
+        self._best = Best(resolve_mode("auto", self._monitor), copy_weights=self.snapshot)
         loader = DataLoader(X, y, batch_size, shuffle, seed=seed)
         skip_single = loader.last_batch_size == 1 and any(
             isinstance(m, BatchNorm1d) for m in self.model.modules()
@@ -266,6 +294,7 @@ class Trainer:
             callback.on_train_begin(self)
         try:
             for epoch in range(epochs):
+                self._snapshot = None  # the weights change in this epoch
                 for callback in self.callbacks:
                     callback.on_epoch_begin(self, epoch)
                 bar = tqdm(total=len(loader), desc=f"epoch {epoch + 1}/{epochs}",
@@ -295,6 +324,7 @@ class Trainer:
                 self.model.load_state_dict({**self.model.state_dict(),
                                             **self._averaged_parameters()})  # fmt: skip
             self.model.eval()
+            self._snapshot = None
             _run_all([lambda c=c: c.on_train_end(self) for c in self.callbacks])
         return self.history
 
