@@ -182,3 +182,13 @@ def test_no_module_is_shadowed_by_a_name_of_its_package():
             if getattr(importlib.import_module(parent), name) is not loaded:
                 shadowed.append(module)
     assert not shadowed, f"modules shadowed by a name of their package: {shadowed}"
+
+
+def test_pyproject_installs_every_package():
+    """A non-editable install copies only the packages pyproject.toml lists."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    folders = {m for m, _, is_package in MODULES if is_package}
+    assert listed == folders, f"missing: {folders - listed}; extra: {listed - folders}"

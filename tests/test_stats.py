@@ -1,4 +1,4 @@
-"""Intervals over seeds (tinyreg.stats) and the claims compare draws from them."""
+"""Intervals over seeds (tinyreg.experiments.stats) and the claims compare draws from them."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from tinyreg.app import compare
+from tinyreg.experiments import comparison, report
 from tinyreg.experiments.stats import mean_interval, paired_interval, t_quantile_975
 
 
@@ -60,10 +60,10 @@ def test_findings_say_held_only_when_the_interval_excludes_zero():
         results += [fake("none", seed, base), fake("dropout", seed, base + 0.01 + 0.001 * seed),
                     fake("l2", seed, base + (0.01 if seed % 2 else -0.01)),
                     fake("l1", seed, base), fake("l1_prox", seed, base, zeros=0.2)]  # fmt: skip
-    summaries = compare.summarize(results, images=True)
-    text = "\n".join(compare.findings(summaries, epochs=50))
+    summaries = comparison.summarize(results, images=True)
+    text = "\n".join(report.findings(summaries, epochs=50))
     assert "dropout raises test accuracy over none (+0.012 [+0.010, +0.014]): held" in text
     assert "l2 raises test accuracy over none" in text and "not resolved" in text
     assert "Proximal L1 gives exact zeros" in text and ": held (exact zeros 20.0%" in text
-    table = compare.format_table(summaries)
+    table = report.runs_table(summaries)
     assert "+0.012 [+0.010, +0.014] *" in table  # the mark of a resolved difference

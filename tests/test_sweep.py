@@ -11,14 +11,12 @@ import pytest
 from tinyreg import datasets as data
 from tinyreg import nn, optim, reg
 from tinyreg.app import cli
-from tinyreg.experiments.sweep import (
+from tinyreg.experiments.search import grid, parse_space, sample
+from tinyreg.experiments.trials import (
     choose,
     folds,
-    grid,
     load_results,
-    parse_space,
     run_sweep,
-    sample,
     summarize,
     trial_id,
 )
@@ -146,7 +144,7 @@ def test_linear_path_matches_sklearn_and_cv_picks_lassocv_alpha():
     from sklearn.datasets import make_regression
     from sklearn.linear_model import LassoCV, enet_path, lasso_path
 
-    from tinyreg.experiments.sweep import cross_validated_alpha, lambda_max, linear_path
+    from tinyreg.experiments.paths import cross_validated_alpha, lambda_max, linear_path
 
     X, y = make_regression(80, 12, n_informative=4, noise=5.0, random_state=0)
     alphas, coefs = linear_path(X, y, n_alphas=20)
@@ -171,7 +169,7 @@ def test_logistic_path_matches_sklearn_saga():
     from sklearn.datasets import load_breast_cancer
     from sklearn.linear_model import LogisticRegression
 
-    from tinyreg.experiments.sweep import logistic_path
+    from tinyreg.experiments.paths import logistic_path
 
     X, y = load_breast_cancer(return_X_y=True)
     X = (X - X.mean(axis=0)) / X.std(axis=0)

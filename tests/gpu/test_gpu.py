@@ -18,7 +18,7 @@ if cupy.cuda.runtime.getDeviceCount() < 1:
 
 import tinyreg as tr  # noqa: E402
 from tinyreg import kernels, nn, optim, reg  # noqa: E402
-from tinyreg.app.compare import RUNS, build_model  # noqa: E402
+from tinyreg.experiments.recipes import RUNS, build_model  # noqa: E402
 from tinyreg.nn import functional as F  # noqa: E402
 from tinyreg.training.trainer import Trainer  # noqa: E402
 from tinyreg.vision import transforms as augment  # noqa: E402

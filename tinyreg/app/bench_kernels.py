@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from types import ModuleType
 
 import numpy as np
 from numba import njit, prange
@@ -148,7 +149,9 @@ def _device_arrays(backend: str, arrays: tuple) -> tuple[tuple, Callable[[], Non
     return moved, cupy.cuda.Device().synchronize, cupy
 
 
-def copy_bandwidth(xp, size: int, repeats: int, sync: Callable[[], None]) -> tuple[float, float]:
+def copy_bandwidth(
+    xp: ModuleType, size: int, repeats: int, sync: Callable[[], None]
+) -> tuple[float, float]:
     """GB/s of copying `size` float32 values (read + write), single-threaded `copyto` and a
     parallel copy on all cores: the bars each kernel row is held against. Measured once per run on
     one buffer pair of the kernels' array size (so both sit in the same level of the memory

@@ -20,7 +20,6 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from ..nn import Module  # noqa: E402
 from ..reg import penalized, sparsity  # noqa: E402
-from ..training.callbacks import History  # noqa: E402
 from ..validate import unwrap  # noqa: E402
 from .stats import Interval, t_quantile_975  # noqa: E402
 
@@ -31,30 +30,6 @@ def _finish(fig: Figure, path: str | os.PathLike | None) -> Figure:
         fig.savefig(path, dpi=90)
         plt.close(fig)
     return fig
-
-
-def learning_curves(
-    history: History, title: str = "", path: str | os.PathLike | None = None
-) -> Figure:
-    """Train and validation loss (and accuracy, if recorded) per epoch, counted from 1, with the
-    best epoch and the early-stopping epoch marked."""
-    metrics = [m for m in ("loss", "accuracy") if m in history.history]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.2), squeeze=False)
-    epochs = np.asarray(history.epoch) + 1
-    for ax, metric in zip(axes[0], metrics, strict=True):
-        ax.plot(epochs, history[metric], label=f"train {metric}")
-        if f"val_{metric}" in history.history:
-            ax.plot(epochs, history[f"val_{metric}"], label=f"val {metric}")
-        if history.best_epoch is not None:
-            ax.axvline(history.best_epoch + 1, color="green", ls="--", lw=1, label="best epoch")
-        if history.stopped_epoch:
-            ax.axvline(history.stopped_epoch + 1, color="red", ls=":", lw=1, label="stopped")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(metric)
-        ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title)
-    return _finish(fig, path)
 
 
 def _weights(source: Module | np.ndarray) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Layers as functions of tensors, PyTorch's torch.nn.functional (`import tinyreg.nn.functional
-as F`), one file per kind: activation, affine (linear), conv, pooling, normalization, noise (dropout),
-loss. Each op's forward and backward sit together in its file."""
+as F`), one file per kind: activation, affine (linear), conv, pooling, normalization, noise
+(dropout and Gaussian noise), loss. Each op's forward and backward sit together in its file."""
 
 from .activation import (
     elu,
@@ -14,9 +14,8 @@ from .activation import (
     softplus,
     tanh,
 )
-from .conv import conv2d
-from .noise import dropout, dropout2d, gaussian_dropout, gaussian_noise
 from .affine import linear
+from .conv import conv2d
 from .loss import (
     LOSSES,
     binary_cross_entropy,
@@ -27,6 +26,7 @@ from .loss import (
     mse_loss,
     nll_loss,
 )
+from .noise import dropout, dropout2d, gaussian_dropout, gaussian_noise
 from .normalization import batch_norm
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 

@@ -1,0 +1,60 @@
+"""`tinyreg bench [kernels|train|startup]`: measure kernel (and training-step) speed. The
+measurements live in bench_kernels, bench_train and bench_startup; this module is the command."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .options import at_least, check_device, writable
+
+HELP = "measure kernel (and training-step) speed"
+PARSER: dict[str, Any] = {}
+WHAT = {
+    "kernels": "each kernel against its NumPy reference (default)",
+    "train": "a training step against PyTorch",
+    "startup": "import time and compare --quick with an empty and a warm Numba cache",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """bench's flags: what to measure, and how much."""
+    parser.add_argument(
+        "what", nargs="?", default="kernels", choices=list(WHAT),
+        help="; ".join(f"{name}: {text}" for name, text in WHAT.items()),
+    )  # fmt: skip
+    parser.add_argument("--steps", type=at_least(1), default=50,
+                        help="timed training steps (train)")  # fmt: skip
+    parser.add_argument("--rounds", type=at_least(1), default=3,
+                        help="alternating tinyreg/PyTorch runs per workload (train)")  # fmt: skip
+    parser.add_argument("--profile", action="store_true",
+                        help="train: where tinyreg's step time goes, op by op")  # fmt: skip
+    parser.add_argument("--scaling", action="store_true",
+                        help="train: step time against batch size, width and threads")  # fmt: skip
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                        help="where the training step runs (train)")  # fmt: skip
+    parser.add_argument("--size", type=at_least(1), default=1 << 22,
+                        help="elements per array (kernels; 2^22)")  # fmt: skip
+    parser.add_argument("--quick", action="store_true",
+                        help="kernels: 2^20 elements, fewer repeats (seconds)")  # fmt: skip
+    parser.add_argument("--backend", default="cpu", choices=["cpu", "cuda", "all"])
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the flags, then run the benchmark asked for; returns the exit status."""
+    check_device(args.device)
+    if args.json:
+        writable("--json", args.json)
+    if args.what == "startup":
+        from . import bench_startup
+
+        return bench_startup.main_startup()
+    if args.what == "train":
+        from . import bench_train
+
+        return bench_train.main_train(args.steps, args.json, args.device, args.rounds,
+                                       args.profile, args.scaling)  # fmt: skip
+    from . import bench_kernels
+
+    return bench_kernels.main_kernels(args.size, args.backend, args.json, args.quick)
