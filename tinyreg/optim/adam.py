@@ -33,13 +33,14 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       prox=prox))  # fmt: skip
 
-    def _update(self, p: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
+    def _update(self, p: Tensor, grad: Any, group: dict[str, Any], state: dict[str, Any]
+                ) -> None:  # fmt: skip
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
         state["step"] += 1
         beta1, beta2 = group["betas"]
         kernels_for(p.data).adam_step(
-            p.data, p.grad, state["exp_avg"], state["exp_avg_sq"], group["lr"], beta1, beta2,
+            p.data, grad, state["exp_avg"], state["exp_avg_sq"], group["lr"], beta1, beta2,
             group["eps"], group["weight_decay"], self._decoupled, state["step"],
         )  # fmt: skip
 

@@ -145,11 +145,17 @@ class Optimizer:
             group["prox"] = tuple(items)
         return group
 
-    def zero_grad(self) -> None:
-        """Set every gradient to None (PyTorch's default, set_to_none=True)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every gradient to None (PyTorch's default, set_to_none=True), or to zeros in
+        place with set_to_none=False."""
+        set_to_none = check.boolean(f"{type(self).__name__}.zero_grad", "set_to_none",
+                                    set_to_none)  # fmt: skip
         for group in self.param_groups:
             for p in group["params"]:
-                p.grad = None
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad[...] = 0
 
     def step(self) -> None:
         """Update every parameter that has a gradient, then run the post-step hooks (each group's
@@ -167,11 +173,14 @@ class Optimizer:
                     p.data = contiguous(p.data)  # the kernels update in place
                     if p.grad.dtype != p.dtype or not p.grad.flags.c_contiguous:
                         p.grad = contiguous(p.grad.astype(p.dtype, copy=False))
-                    self._update(p, group, self.state.setdefault(p, {}))
+                    self._update(p, p.grad, group, self.state.setdefault(p, {}))
         for hook in list(self._step_post_hooks.values()):
             hook(self, (), {})
 
-    def _update(self, p: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
+    def _update(self, p: Tensor, grad: Any, group: dict[str, Any], state: dict[str, Any]
+                ) -> None:  # fmt: skip
+        """One parameter's update, in place: p.data from its gradient array `grad` (same shape,
+        dtype and device, C-contiguous), the group's hyperparameters and its own `state`."""
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:

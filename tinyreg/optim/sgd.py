@@ -46,7 +46,8 @@ class SGD(Optimizer):
             )
         return group
 
-    def _update(self, p: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
+    def _update(self, p: Tensor, grad: Any, group: dict[str, Any], state: dict[str, Any]
+                ) -> None:  # fmt: skip
         buffer = state.get("momentum_buffer")
         first = buffer is None or (group["momentum"] != 0 and buffer.shape != p.shape)
         if first:
@@ -54,6 +55,6 @@ class SGD(Optimizer):
                 np.empty_like(p.data) if group["momentum"] else np.empty_like(p.data, shape=(0,))
             )
         kernels_for(p.data).sgd_step(
-            p.data, p.grad, state["momentum_buffer"], group["lr"], group["momentum"],
+            p.data, grad, state["momentum_buffer"], group["lr"], group["momentum"],
             group["dampening"], group["weight_decay"], group["nesterov"], first,
         )  # fmt: skip
