@@ -19,7 +19,7 @@ from tinyreg import datasets as data
 from tinyreg import nn, optim, vision
 from tinyreg.experiments.stats import mean_interval
 from tinyreg.nn import functional as F
-from tinyreg.utils.data import DataLoader
+from tinyreg.utils.data import DataLoader, TensorDataset
 
 
 def build(batch_norm):
@@ -41,7 +41,14 @@ def train(batch_norm, seed, train_set, val, epochs, lr):
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
         for _ in range(epochs):
             model.train()
-            for xb, yb in DataLoader(*train_set, batch_size=64, seed=seed, drop_last=True):
+            batches = DataLoader(
+                TensorDataset(*train_set),
+                batch_size=64,
+                shuffle=True,
+                drop_last=True,
+                generator=np.random.default_rng(seed),
+            )
+            for xb, yb in batches:
                 loss = F.cross_entropy(model(tr.tensor(xb)), yb)
                 if not math.isfinite(loss.item()):
                     return losses, None

@@ -38,7 +38,7 @@ def unit_norms(model):
 
 
 def size(model):
-    return sum(p.size for p in model.parameters())
+    return sum(p.numel() for p in model.parameters())
 
 
 def main():

@@ -12,21 +12,23 @@ def tensors_with_grads(seed=0):
     rng = np.random.default_rng(seed)
     params = [tr.tensor(rng.standard_normal(s), requires_grad=True) for s in ((3, 4), (4,))]
     for p in params:
-        p.grad = rng.standard_normal(p.shape) * 5
+        p.grad = tr.tensor(rng.standard_normal(p.shape) * 5)
     return params
 
 
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
 def test_clip_grad_norm_matches_the_formula(norm_type):
     params = tensors_with_grads()
-    grads = [p.grad.copy() for p in params]
+    grads = [p.grad.numpy().copy() for p in params]
     flat = np.concatenate([g.ravel() for g in grads])
     total = np.abs(flat).max() if np.isinf(norm_type) else np.linalg.norm(flat, ord=norm_type)
-    assert nn.utils.clip_grad_norm_(params, 1.0, norm_type) == pytest.approx(total, rel=1e-12)
+    norm = nn.utils.clip_grad_norm_(params, 1.0, norm_type)
+    assert isinstance(norm, tr.Tensor) and norm.shape == () and norm.dtype == np.float64
+    assert float(norm) == pytest.approx(total, rel=1e-12)
     for p, g in zip(params, grads, strict=True):
         np.testing.assert_allclose(p.grad, g * 1.0 / (total + 1e-6), rtol=1e-12)
     untouched = tensors_with_grads()
-    before = [p.grad.copy() for p in untouched]
+    before = [p.grad.numpy().copy() for p in untouched]
     nn.utils.clip_grad_norm_(untouched, 1e6)
     for p, g in zip(untouched, before, strict=True):
         np.testing.assert_array_equal(p.grad, g)  # below max_norm: unchanged
@@ -37,10 +39,10 @@ def test_clip_grad_matches_pytorch():
     ours = tensors_with_grads(1)
     theirs = [torch.tensor(p.data, requires_grad=True) for p in ours]
     for p, q in zip(ours, theirs, strict=True):
-        q.grad = torch.tensor(p.grad.copy())
+        q.grad = torch.tensor(p.grad.numpy().copy())
     total = nn.utils.clip_grad_norm_(ours, 0.5)
     expected = torch.nn.utils.clip_grad_norm_(theirs, 0.5)
-    assert total == pytest.approx(float(expected), rel=1e-12)
+    assert float(total) == pytest.approx(float(expected), rel=1e-12)
     for p, q in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-12)
     nn.utils.clip_grad_value_(ours, 0.01)
@@ -56,7 +58,7 @@ def test_trainer_clips_and_checks_the_argument():
 
     class Spy(optim.SGD):
         def step(self):
-            seen.append(np.sqrt(sum((p.grad.astype(np.float64) ** 2).sum()
+            seen.append(np.sqrt(sum((p.grad.double() ** 2).sum().item()
                                     for p in model.parameters())))  # fmt: skip
             super().step()
 

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import tinyreg as tr
-from tinyreg import datasets as data
 from tinyreg import nn, optim, reg, vision
 from tinyreg.nn import functional as F
 
@@ -187,14 +186,14 @@ def test_a_small_cnn_learns_mnist_subset_with_augmentation():
     from tinyreg.training.trainer import Trainer
     from tinyreg.vision import transforms as augment
 
-    X, y = vision.datasets.load_mnist()
-    (Xtr, ytr), val, _ = data.train_val_test_split(X, y, val=0.1, test=0.1, seed=0)
+    X, y = vision.datasets.load_mnist(split="train")
+    val = vision.datasets.load_mnist(split="test")
     tr.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 8, 5, padding=2), nn.BatchNorm2d(8), nn.ReLU(),
                           nn.MaxPool2d(4), nn.Flatten(), nn.Dense(8 * 7 * 7, 10))  # fmt: skip
-    trainer = Trainer(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
+    trainer = Trainer(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.02, momentum=0.9),
                       augment=augment.RandomAffine(8, scale=(0.95, 1.05)))  # fmt: skip
-    trainer.fit(Xtr[:1000], ytr[:1000], val=val, epochs=2, batch_size=64, verbose=0)
+    trainer.fit(X[:1000], y[:1000], val=val, epochs=2, batch_size=64, verbose=0)
     assert trainer.evaluate(*val)["accuracy"] > 0.8
 
 
@@ -245,6 +244,21 @@ def test_load_mnist_from_a_folder_and_the_bundled_subset(tmp_path):
     np.testing.assert_array_equal(y, labels)
     with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte"):
         vision.datasets.load_mnist(tmp_path, split="train")
+    (tmp_path / "MNIST" / "raw").mkdir(parents=True)  # torchvision's layout is found too
+    (tmp_path / "t10k-labels-idx1-ubyte").rename(tmp_path / "MNIST/raw/t10k-labels-idx1-ubyte")
+    np.testing.assert_array_equal(vision.datasets.load_mnist(tmp_path, split="test")[1], labels)
+
+
+def test_the_bundled_subset_splits_into_fixed_disjoint_stratified_parts():
     X, y = vision.datasets.load_mnist()
-    assert X.shape == (5000, 1, 28, 28) and 0 <= X.min() and X.max() <= 1
-    np.testing.assert_array_equal(np.bincount(y), [500] * 10)
+    assert X.shape == (4000, 1, 28, 28) and X.dtype == np.float32 and 0 <= X.min() <= X.max() <= 1
+    np.testing.assert_array_equal(np.bincount(y), [400] * 10)
+    X_test, y_test = vision.datasets.load_mnist(split="test")
+    assert X_test.shape == (1000, 1, 28, 28)
+    np.testing.assert_array_equal(np.bincount(y_test), [100] * 10)
+    train_images = {image.tobytes() for image in X}
+    assert not any(image.tobytes() in train_images for image in X_test)  # no training image
+    assert len(train_images) == 4000
+    assert y[:20].tolist() != sorted(y[:20].tolist())  # shuffled, not grouped by digit
+    tr.manual_seed(123)  # the split does not follow the global seed
+    np.testing.assert_array_equal(vision.datasets.load_mnist(split="test")[0], X_test)

@@ -77,7 +77,7 @@ def test_prox_list_is_applied_in_order_and_works_for_adam():
         chain = make([p], prox=[reg.L1(0.5, params=[p]), reg.MaxNorm(1.0, params=[p])], **kwargs)
         plain = make([q], **kwargs)
         for opt, t in ((chain, p), (plain, q)):
-            t.grad = np.ones_like(w)
+            t.grad = tr.tensor(np.ones_like(w))
             opt.step()
         expected = q.data.copy()
         reg.L1(0.5).prox_step([tr.tensor(expected)], 0.1)  # (a copy: prox on a fresh leaf)

@@ -3,7 +3,8 @@ fails here. Each layer may import only itself and the layers its ALLOWED entry n
 
 kernels/      pure array functions                    imports nothing of tinyreg
 engine        _tensor, autograd/, ops/, creation,     kernels
-              device, random, validate, profiler
+              functional, dtypes, device, cuda,
+              random, validate, profiler, _missing
 nn            nn/, serialization                      engine
 utils         utils/ (data, best), datasets, vision/  engine
 optim         optim/                                  nn, utils (never reg: prox is a hook)
@@ -23,7 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {  # first name after "tinyreg." -> layer
     **dict.fromkeys(["_tensor", "autograd", "ops", "creation", "device", "random", "validate",
-                     "profiler"], "engine"),
+                     "profiler", "cuda", "dtypes", "functional", "_missing"], "engine"),
     **dict.fromkeys(["nn", "serialization"], "nn"),
     **dict.fromkeys(["utils", "datasets", "vision"], "utils"),
     "optim": "optim",

@@ -103,7 +103,9 @@ def test_module_traversal_and_modes():
     model = small_model()
     names = [n for n, _ in model.named_parameters()]
     assert names == ["0.weight", "0.bias", "1.weight", "1.bias", "4.weight", "4.bias"]
-    assert set(model.state_dict()) == set(names) | {"1.running_mean", "1.running_var"}
+    assert list(model.state_dict()) == [  # PyTorch's order: each layer's parameters, then buffers
+        "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+        "1.num_batches_tracked", "4.weight", "4.bias"]  # fmt: skip
     model.eval()
     assert not any(m.training for m in model.modules())
     model.train()

@@ -85,7 +85,8 @@ def test_optimizer_step_on_any_parameter_and_gradient_layout(layout, name):
     w_values, g_values = sample((6, 4), np.float64, 7), sample((6, 4), np.float64, 8)
     p = tr.tensor(w_values, requires_grad=True)
     p.data = in_layout(w_values, layout if layout != "broadcast" else "F")  # a user's assignment
-    p.grad = in_layout(g_values, layout)
+    p.grad = tr.tensor(g_values)
+    p.grad.data = in_layout(g_values, layout)
     g_used = broadcast_values(g_values, layout)
     ref, w_ref = kernels.backend("reference"), w_values.copy()
     if name == "sgd":
@@ -177,7 +178,8 @@ def test_pytorch_optimizers_agree_on_a_transposed_gradient():
         q = torch.tensor(w_values, requires_grad=True)
         a, b = ours([p], **kwargs), theirs([q], **kwargs)
         for _ in range(3):
-            p.grad = g_values  # F-ordered (a transposed view)
+            p.grad = tr.tensor(g_values)
+            p.grad.data = g_values  # F-ordered (a transposed view)
             q.grad = torch.tensor(np.ascontiguousarray(g_values))
             a.step()
             b.step()

@@ -42,7 +42,7 @@ def test_default_penalty_covers_dense_weights_only():
     penalty = reg.L1(1.0)
     assert penalty(model).item() == 3 * 4 + 4 * 2  # biases are not penalized
     penalty(model).backward()
-    assert model[0].bias.grad is None and np.all(model[0].weight.grad == 1.0)
+    assert model[0].bias.grad is None and (model[0].weight.grad == 1.0).all()
     only_bias = reg.L1(1.0, params=[model[2].bias])
     assert only_bias(model).item() == 2
 
@@ -88,7 +88,7 @@ def test_proximal_sgd_matches_sklearn_elastic_net():
 
 def one_param(value, grad):
     p = nn.Parameter(np.array([value], dtype=np.float64))
-    p.grad = np.array([grad], dtype=np.float64)
+    p.grad = tr.tensor(np.array([grad], dtype=np.float64))
     return p
 
 
@@ -97,7 +97,7 @@ def test_sgd_momentum_dampening_weight_decay_by_hand():
     opt = optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01)
     opt.step()  # d = 0.5 + 0.01 * 1 = 0.51; b = d (first step); w = 1 - 0.1 * 0.51
     np.testing.assert_allclose(p.data, [0.949])
-    p.grad = np.array([0.5])
+    p.grad = tr.tensor(np.array([0.5]))
     opt.step()  # d = 0.5 + 0.00949; b = 0.9 * 0.51 + 0.9 * d; w -= 0.1 * b
     b = 0.9 * 0.51 + 0.9 * (0.5 + 0.01 * 0.949)
     np.testing.assert_allclose(p.data, [0.949 - 0.1 * b])
@@ -108,7 +108,7 @@ def test_sgd_nesterov_by_hand():
     opt = optim.SGD([p], lr=0.5, momentum=0.5, nesterov=True)
     opt.step()  # b = 1; d = 1 + 0.5 * 1 = 1.5; w = 2 - 0.75
     np.testing.assert_allclose(p.data, [1.25])
-    p.grad = np.array([1.0])
+    p.grad = tr.tensor(np.array([1.0]))
     opt.step()  # b = 0.5 + 1 = 1.5; d = 1 + 0.75; w = 1.25 - 0.875
     np.testing.assert_allclose(p.data, [0.375])
 
@@ -158,7 +158,7 @@ def test_param_groups_and_state_dict_round_trip():
                     lr=0.1, momentum=0.9, weight_decay=0.5)  # fmt: skip
     assert opt.param_groups[0]["weight_decay"] == 0.5 and opt.param_groups[1]["weight_decay"] == 0
     for p in model.parameters():
-        p.grad = np.ones_like(p.data)
+        p.grad = tr.tensor(np.ones_like(p.data))
     opt.step()
     saved = opt.state_dict()
     fresh = optim.SGD([{"params": [model.weight]}, {"params": [model.bias]}], lr=1.0, momentum=0.9)

@@ -9,7 +9,7 @@ import tinyreg as tr
 from tinyreg import datasets as data
 from tinyreg import nn, optim, reg, vision
 from tinyreg.training import Callback, EarlyStopping, ModelCheckpoint, Trainer, TrainingError
-from tinyreg.utils.data import DataLoader
+from tinyreg.utils.data import DataLoader, TensorDataset
 
 
 class Scripted(Callback):
@@ -179,7 +179,7 @@ def test_checkpoint_round_trip(tmp_path):
     trainer = Trainer(model, "cross_entropy", opt, callbacks=[ModelCheckpoint(path)])
     history = trainer.fit(X, y, val=val, epochs=3, batch_size=32, verbose=0)
     restored = digits_setup(seed=5)[0]
-    tr.load(restored, path)
+    restored.load_state_dict(tr.load(path))
     best = int(np.argmin(history["val_loss"]))
     if best == 2:  # the last epoch was the best: the checkpoint equals the final model
         for name, value in model.state_dict().items():
@@ -219,11 +219,12 @@ def test_bad_arguments_raise_before_training():
 
 def test_dataloader_batches_and_single_sample_warning():
     X, y = np.arange(10.0).reshape(10, 1), np.arange(10)
-    loader = DataLoader(X, y, batch_size=3, seed=0)
+    dataset = TensorDataset(X, y)
+    loader = DataLoader(dataset, batch_size=3, shuffle=True, generator=np.random.default_rng(0))
     batches = list(loader)
     assert [len(b[0]) for b in batches] == [3, 3, 3, 1] and len(loader) == 4
-    assert sorted(np.concatenate([b[1] for b in batches])) == list(range(10))
-    assert [len(b[0]) for b in DataLoader(X, y, 3, drop_last=True)] == [3, 3, 3]
+    assert sorted(np.concatenate([b[1].data for b in batches])) == list(range(10))
+    assert [len(b[0]) for b in DataLoader(dataset, 3, drop_last=True)] == [3, 3, 3]
     model, opt, (Xd, yd), _ = digits_setup(n_train=65)
     with pytest.warns(UserWarning, match="one sample"):
         Trainer(model, "cross_entropy", opt).fit(Xd, yd, epochs=1, batch_size=32, verbose=0)

@@ -38,14 +38,14 @@ def both(fn, *arrays):
         out = fn(*tensors)
         out.sum().backward()
         assert out.device == device
-        results.append((host(out.data), [host(t.grad) for t in tensors]))
+        results.append((host(out.data), [host(t.grad.data) for t in tensors]))
     return results
 
 
 OPS = {
     "arithmetic": lambda a, b: (a + b) * a - b / (a * a + 1.0),
     "matmul": lambda a, b: a @ b.T,
-    "reductions": lambda a, b: a.sum(axis=0) + b.mean(axis=0) + a.max(axis=0),
+    "reductions": lambda a, b: a.sum(axis=0) + b.mean(axis=0) + a.amax(axis=0),
     "elementwise": lambda a, b: a.exp() + (b * b + 1).log() + (a * a + 1).sqrt() + b.abs(),
     "activations": lambda a, b: a.relu() + b.tanh() + a.sigmoid() + b.softmax() + a.log_softmax(),
     "shape": lambda a, b: tr.concatenate([a, b], 1).reshape(-1)[3:9] * tr.stack([a, b])[1, 0, :6],

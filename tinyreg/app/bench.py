@@ -4,12 +4,17 @@ measurements live in bench_kernels, bench_train and bench_startup; this module i
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from typing import Any
 
-from .options import at_least, check_device, writable
+from .options import UsageError, at_least, check_device, writable
+from .timing import available_memory
 
 HELP = "measure kernel (and training-step) speed"
 PARSER: dict[str, Any] = {}
+QUICK_SIZE = 1 << 20  # --quick's most elements (bench_kernels.QUICK_SIZE)
+BYTES_PER_ELEMENT = 48  # the most a kernel case holds at once (adam's 4 arrays and its reference's
+# temporaries, float32), with room to spare: --size is refused when this times it will not fit
 WHAT = {
     "kernels": "each kernel against its NumPy reference (default)",
     "train": "a training step against PyTorch",
@@ -41,11 +46,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
 
 
+def check_kernels(size: int, backend: str, quick: bool) -> None:
+    """A UsageError before anything is allocated: --backend cuda without CuPy, or a --size
+    whose arrays would not fit in the memory available."""
+    if backend == "cuda" and importlib.util.find_spec("cupy") is None:
+        raise UsageError("--backend cuda needs CuPy and a GPU: pip install 'tinyreg[cuda]'")
+    size = min(size, QUICK_SIZE) if quick else size
+    needed, free = size * BYTES_PER_ELEMENT, available_memory()
+    if free is not None and needed > free:
+        raise UsageError(f"--size {size} needs about {needed / 2**30:.1f} GiB "
+                         f"({BYTES_PER_ELEMENT} bytes per element), more than the "
+                         f"{free / 2**30:.1f} GiB available; choose at most "
+                         f"--size {free // BYTES_PER_ELEMENT}")  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
     """Check the flags, then run the benchmark asked for; returns the exit status."""
     check_device(args.device)
     if args.json:
         writable("--json", args.json)
+    if args.what == "kernels":
+        check_kernels(args.size, args.backend, args.quick)
     if args.what == "startup":
         from . import bench_startup
 

@@ -17,12 +17,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 from numba import njit, prange
 
 from .. import kernels
+from .options import UsageError
 from .timing import machine_description, median_time
 
 
@@ -361,10 +363,8 @@ def main_kernels(size: int, backend: str, json_path: str | None, quick: bool = F
             import cupy  # noqa: F401
         except ImportError:
             if backend == "cuda":
-                print(
-                    "tinyreg bench: --backend cuda needs CuPy and a GPU (pip install tinyreg[cuda])"
-                )
-                return 2
+                raise UsageError("--backend cuda needs CuPy and a GPU: pip install "
+                                 "'tinyreg[cuda]'") from None  # fmt: skip
             backends.remove("cuda")
             print("(no CuPy: CUDA kernels skipped)")
     repeats = 5 if quick else 15
@@ -388,7 +388,9 @@ def main_kernels(size: int, backend: str, json_path: str | None, quick: bool = F
     print(f"\ncold import + first call of every CPU kernel (Numba cache warm): {cold:.2f} s")
     print(f"peak memory of this run: {peak_memory_mib():.0f} MiB")
     if json_path:
-        with open(json_path, "w") as f:
-            json.dump({"machine": machine_description(), "rows": rows, "warp": warp_rows,
-                       "conv": conv_rows, "cold_start_s": cold}, f, indent=2)  # fmt: skip
+        from ..experiments.report import write_atomic
+
+        write_atomic(Path(json_path), json.dumps({"machine": machine_description(), "rows": rows,
+                                                  "warp": warp_rows, "conv": conv_rows,
+                                                  "cold_start_s": cold}, indent=2))  # fmt: skip
     return 0

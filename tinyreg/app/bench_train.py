@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 from contextlib import nullcontext
+from pathlib import Path
 
 import numpy as np
 
@@ -392,6 +393,7 @@ def main_train(steps: int = 50, json_path: str | None = None, device: str = "cpu
                       f"{_ratio(r)} |")  # fmt: skip
         result["threads"] = threads
     if json_path:
-        with open(json_path, "w") as f:
-            json.dump(result, f, indent=2)
+        from ..experiments.report import write_atomic
+
+        write_atomic(Path(json_path), json.dumps(result, indent=2))
     return 0

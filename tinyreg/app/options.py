@@ -1,15 +1,17 @@
 """What the commands' arguments share: the one-line usage error, integer flags with a floor,
 the checks made before any work starts, and the runner's flags (--jobs, --scheduler,
---dask-local), declared once for every command that runs tasks."""
+--dask-local, --connect-timeout), declared once for every command that runs tasks."""
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
 import os
+import sys
 import textwrap
 from collections.abc import Callable, Mapping
 
+from ..experiments.runner import CONNECT_TIMEOUT, check_address
 from ..serialization import check_writable
 
 
@@ -33,6 +35,36 @@ def at_least(low: int) -> Callable[[str], int]:
 
     parse.__name__ = f"integer >= {low}"
     return parse
+
+
+def folds_flag(text: str) -> int:
+    """An argparse type for --folds: 0 (a holdout) or an integer >= 2."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected 0 (a holdout) or an integer >= 2, got {text!r}"
+        ) from None
+    if value != 0 and value < 2:
+        raise argparse.ArgumentTypeError(f"expected 0 (a holdout) or an integer >= 2, got {value}")
+    return value
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
+
+
+def progress_bars() -> bool:
+    """Whether to draw progress bars: only on a terminal (as the Trainer's verbose=1), so that a
+    log or a pipe gets lines, not carriage returns."""
+    return sys.stderr.isatty()
 
 
 def listing(entries: Mapping[str, str], width: int = 18) -> str:
@@ -70,9 +102,20 @@ def add_runner_arguments(parser: argparse.ArgumentParser, jobs_help: str) -> Non
     parser.add_argument("--scheduler", help="a Dask scheduler address, tcp://HOST:PORT")
     parser.add_argument("--dask-local", type=at_least(1), metavar="N",
                         help="start a Dask LocalCluster of N worker processes")  # fmt: skip
+    parser.add_argument("--connect-timeout", type=seconds, default=CONNECT_TIMEOUT, metavar="S",
+                        help="the most seconds to wait for the Dask scheduler, and again for its "
+                        f"first worker ({CONNECT_TIMEOUT:g})")  # fmt: skip
 
 
 def check_runner(args: argparse.Namespace) -> None:
-    """A UsageError when --scheduler/--dask-local are given without Dask installed."""
+    """A UsageError when --scheduler and --dask-local are both given, when the scheduler's
+    address is malformed, or when they are given without Dask installed."""
+    if args.scheduler and args.dask_local:
+        raise UsageError("give --scheduler or --dask-local, not both")
+    if args.scheduler:
+        try:
+            check_address("--scheduler", args.scheduler)
+        except ValueError as error:
+            raise UsageError(str(error).replace("--scheduler: scheduler", "--scheduler")) from None
     if (args.scheduler or args.dask_local) and importlib.util.find_spec("distributed") is None:
         raise UsageError("--scheduler/--dask-local need Dask: pip install 'tinyreg[dask]'")

@@ -1,4 +1,5 @@
-"""Timing helpers shared by the benchmarks: a median over repeated calls, and the machine's name."""
+"""Timing helpers shared by the benchmarks: a median over repeated calls, the machine's name, and
+the memory there is (to refuse a size before allocating it)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,19 @@ def processor_name() -> str:
 def machine_description() -> str:
     """Processor, core count and operating system, for benchmark tables."""
     return f"{processor_name()}, {os.cpu_count()} cores, {platform.system()}"
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (MemAvailable on Linux, else the free
+    physical pages); None when the system does not say."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None

@@ -3,8 +3,13 @@
 `backward(root, grad)` visits the nodes in reverse topological order (iteratively, so a chain of
 10,000 ops does not hit Python's recursion limit), calls each node's backward closure, reduces
 broadcast gradients back to each parent's shape in one place (`unbroadcast`), casts them to the
-parent's dtype, and accumulates into the `.grad` of leaf tensors across calls until they are
-cleared (as PyTorch does). Intermediate tensors keep no `.grad`. A node recorded with
+parent's dtype, and accumulates into the `.grad` of leaf tensors (a Tensor, added into in place)
+across calls until they are cleared (as PyTorch does). Intermediate tensors keep no `.grad`.
+In-place ops tick one clock (`inplace_clock`) and stamp the tensor they change; each op is
+stamped with the clock when it is recorded. Before a node's backward runs, a node whose output or
+input was stamped later is PyTorch's "modified by an inplace operation" error (tinyreg checks
+every input; PyTorch only those the backward needs). Reading the clock is all that recording
+costs, and the check runs only for nodes recorded before the clock's last tick. A node with
 `adds_into_grads=True` (the penalty's fused kernel) runs last, when its leaves' gradients exist,
 so it adds into them in place.
 
@@ -20,8 +25,6 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
-
-from ..device import array_module
 
 
 class EngineHook(Protocol):
@@ -39,6 +42,14 @@ class EngineHook(Protocol):
 
 Backward = Callable[[np.ndarray], tuple]  # an op's vector-Jacobian product: g -> input grads
 HOOKS: list[EngineHook] = []  # observers of every op and backward pass, in registration order
+inplace_clock = 0  # ticks at every in-place op (`tick`)
+
+
+def tick() -> int:
+    """The next time of the in-place clock, for a tensor an in-place op has just changed."""
+    global inplace_clock
+    inplace_clock += 1
+    return inplace_clock
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -72,6 +83,7 @@ def backward(root: Any, grad: Any) -> None:
     observed = bool(HOOKS)
     started, in_closures = time.perf_counter() if observed else 0.0, 0.0
     pending = {id(root): (grad, False)}  # id -> (gradient, owned by the engine?)
+    clock = inplace_clock
     deferred = []
     for node in _topological_order(root):
         entry = pending.pop(id(node), None)
@@ -79,8 +91,10 @@ def backward(root: Any, grad: Any) -> None:
             continue
         g, owned = entry
         if node._backward is None:
-            _accumulate_leaf(node, g, owned)
+            node._accumulate_grad(g, owned)
             continue
+        if node._stamp < clock:  # an in-place op ran after this op was recorded
+            _check_versions(node)
         if node._deferred:
             deferred.append((node, g))  # after the leaves have their gradients
             continue
@@ -141,16 +155,18 @@ def _topological_order(root: Any) -> list:
     return order
 
 
-def _accumulate_leaf(leaf: Any, g: np.ndarray, owned: bool) -> None:
-    """Add g into leaf.grad. A stored gradient is always C-contiguous (the kernels' rule), so a
-    broadcast or transposed g is copied once here."""
-    if isinstance(g, np.generic):  # NumPy returns scalars from 0-d arithmetic
-        g, owned = np.asarray(g), True
-    if not g.flags.c_contiguous:
-        g, owned = array_module(g).ascontiguousarray(g), True
-    if leaf.grad is None:
-        leaf.grad, leaf._grad_owned = g, owned
-    elif leaf._grad_owned:
-        leaf.grad += g
-    else:
-        leaf.grad, leaf._grad_owned = leaf.grad + g, True
+def _check_versions(node: Any) -> None:
+    """An error if node's output or an input was changed in place after the op was recorded."""
+    stamp = node._stamp
+    if node._version <= stamp and all(p._version <= stamp for p in node._parents):
+        return
+    k = 0 if node._version > stamp else next(
+        i + 1 for i, p in enumerate(node._parents) if p._version > stamp
+    )  # fmt: skip
+    changed = node if k == 0 else node._parents[k - 1]
+    role = "its output" if k == 0 else f"its input {k - 1}"
+    raise RuntimeError(f"backward of {node._op}: one of the variables needed for gradient "
+                       f"computation has been modified by an inplace operation: {role}, of shape "
+                       f"{changed.data.shape}, was changed in place after the op used it. "
+                       "Compute it again after the change, or use the out-of-place op (x = x + y "
+                       "instead of x += y)")  # fmt: skip

@@ -33,23 +33,29 @@ def op(name: str, data: Any, inputs: tuple, backward: engine.Backward,
     With `adds_into_grads=True` the backward adds into its inputs' `.grad` itself (through
     `writable_grad`) and returns Nones; it runs after every other gradient has reached those
     leaves, so a fused kernel adds in place (the penalty op uses this).
+
+    The time of recording is stamped on the output: if an in-place op changes the output or an
+    input later, before `backward` reaches this op, backward raises PyTorch's "modified by an
+    inplace operation" error instead of using changed values.
     """
     for hook in engine.HOOKS:
         hook.forward(name)
-    out = Tensor.__new__(Tensor)
+    out = Tensor.__new__(Tensor)  # the fields of `Tensor._leaf`, set here on the hot path
     out.data = data
-    out.grad = None
-    out._grad_owned = False
+    out._grad = None
     out._op = name
     out._deferred = adds_into_grads
+    out._version = 0
     if grad_mode._enabled and any(isinstance(p, Tensor) and p.requires_grad for p in inputs):
         out.requires_grad = True
         out._parents = tuple(p if isinstance(p, Tensor) else _CONSTANT for p in inputs)
         out._backward = backward
+        out._stamp = engine.inplace_clock  # backward checks no input changed after this
     else:
         out.requires_grad = False
         out._parents = ()
         out._backward = None
+        out._stamp = 0
     return out
 
 

@@ -61,7 +61,7 @@ def gradcheck(
             return float(np.sum(fn(*leaves).data * direction))
 
     for i, leaf in enumerate(leaves):
-        analytic = np.zeros_like(leaf.data) if leaf.grad is None else leaf.grad
+        analytic = np.zeros_like(leaf.data) if leaf.grad is None else leaf.grad.data
         numeric = np.empty_like(leaf.data)
         flat = leaf.data.reshape(-1)
         for j in range(flat.size):

@@ -10,6 +10,11 @@ difference against "none" over the same seeds (`stats`); `report` words and writ
 
     results = comparison.run_all(["none", "l1", "l1_prox"], [0, 1, 2], recipes.Setting(epochs=30))
     summaries = comparison.summarize(results, images=True)
+
+Every argument is checked before any run starts (a TypeError or ValueError naming the function,
+the argument, the value and what was expected). Ctrl-C stops the whole comparison
+(KeyboardInterrupt), also when it lands inside a Trainer, whose graceful stop would otherwise
+return a half-trained run as if it had finished (`runner.interruptible`).
 """
 
 from __future__ import annotations
@@ -23,12 +28,13 @@ from typing import Any
 import numpy as np
 
 from .. import reg
+from .. import validate as check
 from ..creation import tensor as tr_tensor
 from ..nn import functional as F
 from ..random import manual_seed
 from ..training.trainer import Trainer
 from .recipes import RUNS, Run, Setting, build, get_run, load_dataset
-from .runner import run_tasks
+from .runner import CONNECT_TIMEOUT, check_target, interruptible, run_tasks
 from .stats import Interval, mean_interval, paired_interval
 
 SMALL = 1e-3  # "small weight" threshold reported beside exact zeros
@@ -38,7 +44,9 @@ PAIRED = ("test_accuracy", "test_loss", "gap", "mean_abs_weight", "epochs_run")
 
 
 def _resolve(run: Run | str) -> Run:
-    return get_run(run) if isinstance(run, str) else run
+    if isinstance(run, str):
+        return get_run(run)
+    return check.instance("run_all", "a run", run, Run, "a recipes.Run or the name of one")
 
 
 def train_one(run: Run | str, seed: int, setting: Setting, device: str = "cpu",
@@ -56,6 +64,8 @@ def train_one(run: Run | str, seed: int, setting: Setting, device: str = "cpu",
     start = time.perf_counter()
     history = trainer.fit(X, y, val=dataset.val, epochs=setting.epochs,
                           batch_size=setting.batch_size, seed=seed, verbose=0)  # fmt: skip
+    if getattr(history, "interrupted", False):  # Ctrl-C that the Trainer caught: not a result
+        raise KeyboardInterrupt(f"train_one: run {run.name!r} (seed {seed}) was interrupted")
     seconds = time.perf_counter() - start
     train, val = (trainer.evaluate(*split) for split in (dataset.train, dataset.val))
     test_logits = trainer.predict(dataset.test[0])
@@ -89,20 +99,38 @@ def warm_up(setting: Setting) -> None:
 def run_all(
     runs: Sequence[Run | str], seeds: Sequence[int], setting: Setting, jobs: int | None = None,
     device: str = "cpu", scheduler: Any = None, dask_local: int | None = None,
-    progress: bool = True,
+    progress: bool = True, connect_timeout: float = CONNECT_TIMEOUT,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Every (run, seed) result, in the order they finish (`runner.run_tasks`: `jobs` worker
     processes, default the CPU count, or a Dask `scheduler`/`dask_local` cluster; on a GPU,
-    one after the other here). The first seed's results keep the penalized weights."""
+    one after the other here). The first seed's results keep the penalized weights. Every
+    argument is checked before the first run; Ctrl-C raises KeyboardInterrupt."""
+    owner = "run_all"
+    if isinstance(runs, str) or not isinstance(runs, Sequence) or not runs:
+        raise check.fail(owner, "runs", "a non-empty list of Runs or run names", runs, TypeError)
     runs = [_resolve(r) for r in runs]
+    names = [r.name for r in runs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{owner}: runs must have distinct names, got {names}")
+    if isinstance(seeds, str) or not isinstance(seeds, Sequence) or not seeds:
+        raise check.fail(owner, "seeds", "a non-empty list of integers >= 0", seeds, TypeError)
+    seeds = [check.integer(owner, f"seeds[{i}]", s, low=0) for i, s in enumerate(seeds)]
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"{owner}: seeds must be distinct, got {seeds}")
+    check.instance(owner, "setting", setting, Setting, "a recipes.Setting")
+    if jobs is not None:
+        jobs = check.integer(owner, "jobs", jobs, low=1)
+    check_target(owner, scheduler, dask_local)
+    progress = check.boolean(owner, "progress", progress)
     tasks = [(run, seed, setting, device, seed == seeds[0]) for run in runs for seed in seeds]
     on_cpu = device == "cpu"
-    return list(run_tasks(train_one, tasks, jobs=jobs if on_cpu else 1,
-                          scheduler=scheduler if on_cpu else None,
-                          dask_local=dask_local if on_cpu else None,
-                          threads=1 if on_cpu else None, warm_up=partial(warm_up, setting),
-                          desc="tinyreg compare", unit="run",
-                          progress=progress))  # fmt: skip
+    with interruptible():
+        return list(run_tasks(train_one, tasks, jobs=jobs if on_cpu else 1,
+                              scheduler=scheduler if on_cpu else None,
+                              dask_local=dask_local if on_cpu else None,
+                              threads=1 if on_cpu else None, warm_up=partial(warm_up, setting),
+                              desc="tinyreg compare", unit="run", progress=progress,
+                              connect_timeout=connect_timeout))  # fmt: skip
 
 
 @dataclass

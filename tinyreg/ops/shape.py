@@ -1,6 +1,6 @@
-"""Shape and indexing ops, each with its backward beside it: reshape/view, permute/transpose,
-squeeze/unsqueeze, flatten, expand, repeat, indexing and gather, split/chunk, cat/stack, and
-contiguous.
+"""Shape and indexing ops, each with its backward beside it: size, reshape/view (and the `_as`
+forms), permute/transpose/t, squeeze/unsqueeze, flatten, expand, repeat, indexing and gather,
+split/chunk, cat/stack, and contiguous.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ..device import array_module
 from ._args import (
     dim_index,
     is_basic_index,
+    one_dim,
     operand,
 )
 
@@ -29,8 +30,24 @@ def reshape(self, *shape: int) -> Tensor:
         out = self.data.reshape(shape)
     except (ValueError, TypeError):
         raise ValueError(f"reshape: cannot reshape a tensor of shape {original} "
-                         f"({self.size} elements) into {shape}") from None  # fmt: skip
+                         f"({self.data.size} elements) into {shape}") from None  # fmt: skip
     return op("reshape", out, (self,), lambda g: (g.reshape(original),))
+
+
+def size(self, dim: int | None = None) -> tuple | int:
+    """torch.Tensor.size: the shape (a tuple), or the length of dimension `dim` (negative
+    counts from the end)."""
+    return self.shape if dim is None else self.shape[dim_index(dim, self.ndim, "size")]
+
+
+def reshape_as(self, other: Tensor) -> Tensor:
+    """`reshape` to other's shape (torch.reshape_as)."""
+    return self.reshape(other.shape)
+
+
+def view_as(self, other: Tensor) -> Tensor:
+    """`view` to other's shape (torch.view_as)."""
+    return self.view(other.shape)
 
 
 def view(self, *shape: int) -> Tensor:
@@ -72,6 +89,15 @@ def transpose(self, dim0: int, dim1: int) -> Tensor:
 def reverse_dims(self) -> Tensor:
     """All dimensions reversed (the matrix transpose for a 2-D tensor)."""
     return self.permute(tuple(reversed(range(self.ndim))))
+
+
+def t(self) -> Tensor:
+    """The matrix transpose of a tensor of at most 2 dimensions (torch.t; 0-d and 1-d tensors
+    come back as they are)."""
+    if self.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{self.ndim}D; use transpose(dim0, dim1) or permute")  # fmt: skip
+    return reverse_dims(self)
 
 
 def getitem(self, index: Any) -> Tensor:
@@ -137,6 +163,11 @@ def expand(self, *sizes: int) -> Tensor:
     except ValueError:
         raise ValueError(f"expand: cannot expand shape {self.shape} to {sizes}") from None
     return op("expand", out, (self,), lambda g: (g,))
+
+
+def expand_as(self, other: Tensor) -> Tensor:
+    """`expand` to other's shape (torch.expand_as)."""
+    return self.expand(other.shape)
 
 
 def repeat(self, *repeats: int) -> Tensor:
@@ -206,19 +237,41 @@ def chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:
     return self.split(max(1, -(-n // chunks)), dim)
 
 
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing `axis` (np.concatenate, torch.cat); the gradient is split
-    back into the pieces."""
-    tensors = [as_tensor(t) for t in tensors]
-    out = np.concatenate([t.data for t in tensors], axis=axis)
-    splits = np.cumsum([t.shape[axis] for t in tensors])[:-1]
-    return op("concatenate", out, tuple(tensors), lambda g: tuple(np.split(g, splits, axis=axis)))
+def cat(tensors: Sequence[Tensor], dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """torch.cat (also np.concatenate's name, `concatenate`, and its `axis=`): join tensors
+    along an existing dimension `dim` (0 unless given); the gradient is split back into the
+    pieces."""
+    tensors = _joined("cat", tensors)
+    d = dim_index(one_dim(dim, axis, "cat") or 0, tensors[0].ndim, "cat")
+    try:
+        out = np.concatenate([t.data for t in tensors], axis=d)
+    except ValueError:
+        raise ValueError(f"cat: tensors must have the same shape except in dimension {d}, got "
+                         f"shapes {[t.shape for t in tensors]}") from None  # fmt: skip
+    splits = np.cumsum([t.shape[d] for t in tensors])[:-1]
+    return op("cat", out, tuple(tensors), lambda g: tuple(np.split(g, splits, axis=d)))
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join same-shape tensors along a new `axis` (np.stack, torch.stack); each input's gradient
-    is its slice."""
-    tensors = [as_tensor(t) for t in tensors]
-    out = np.stack([t.data for t in tensors], axis=axis)
+concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int | None = None, *, axis: int | None = None
+          ) -> Tensor:  # fmt: skip
+    """torch.stack (and np.stack's `axis=`): join same-shape tensors along a new dimension
+    `dim` (0 unless given; in [-ndim - 1, ndim]); each input's gradient is its slice."""
+    tensors = _joined("stack", tensors)
+    d = dim_index(one_dim(dim, axis, "stack") or 0, tensors[0].ndim + 1, "stack")
+    if len({t.shape for t in tensors}) != 1:
+        raise ValueError(f"stack: tensors must all have the same shape, got shapes "
+                         f"{[t.shape for t in tensors]}")  # fmt: skip
+    out = np.stack([t.data for t in tensors], axis=d)
     count = len(tensors)
-    return op("stack", out, tuple(tensors), lambda g: tuple(np.moveaxis(g, axis, 0)[:count]))
+    return op("stack", out, tuple(tensors), lambda g: tuple(np.moveaxis(g, d, 0)[:count]))
+
+
+def _joined(name: str, tensors: Any) -> list[Tensor]:
+    """The tensors for cat or stack: a non-empty sequence (numbers and arrays become tensors)."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, Sequence) or not tensors:
+        raise TypeError(f"{name}: tensors must be a non-empty list or tuple of tensors, got "
+                        f"{tensors!r}")  # fmt: skip
+    return [as_tensor(t) for t in tensors]

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import validate as check
 from .._tensor import Tensor
 from ..device import (
     kernels_for,
@@ -28,8 +29,12 @@ class Adam(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
         prox: Proximal | Sequence[Proximal] | None = None,
     ):
+        if check.boolean(type(self).__name__, "amsgrad", amsgrad):
+            raise ValueError(f"{type(self).__name__}: amsgrad=True is not implemented in tinyreg")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       prox=prox))  # fmt: skip
 
@@ -58,6 +63,8 @@ class AdamW(Adam):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
         prox: Proximal | Sequence[Proximal] | None = None,
     ):
-        super().__init__(params, lr, betas, eps, weight_decay, prox)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, prox=prox)

@@ -4,30 +4,35 @@ Each scheduler sets `group["lr"]` of its optimizer's groups. Create it after the
 records each group's `initial_lr` and sets the epoch-0 rate at once (as PyTorch does); call
 `step()` after each epoch (OneCycleLR: after each batch; ReduceLROnPlateau: `step(metric)`), by
 hand or through `tinyreg.training.LRSchedulerCallback`. With e = the number of `step()` calls so
-far:
+far, and no rate edited by hand:
 
     StepLR:            lr = base * gamma ** (e // step_size)
     MultiStepLR:       lr = base * gamma ** (number of milestones <= e)
     ExponentialLR:     lr = base * gamma ** e
     CosineAnnealingLR: lr = eta_min + (base - eta_min) * (1 + cos(pi * e / T_max)) / 2
     OneCycleLR:        from max_lr / div_factor up to max_lr over pct_start of the steps, then down
-                       to max_lr / (div_factor * final_div_factor), cosine or linear; momentum (or
+                       to max_lr / (div_factor * final_div_factor), cosine or linear (three_phase:
+                       up, back down to max_lr / div_factor, then to the minimum); momentum (or
                        Adam's beta1) cycles the other way between max_momentum and base_momentum
     ReduceLROnPlateau: lr *= factor after `patience` epochs without improvement (threshold,
                        cooldown, min_lr as in PyTorch; improvement is `utils.best.improves`)
 
-The closed forms are used (PyTorch's chainable updates give the same values up to rounding).
-`state_dict()` / `load_state_dict()` save and restore a scheduler's counters.
+The first four update each group's current rate (PyTorch's chainable forms: StepLR multiplies
+`group["lr"]` by gamma every step_size epochs), so a rate edited in `param_groups` carries on from
+the edit, as in PyTorch. OneCycleLR computes every rate from the group's `initial_lr`, `max_lr` and
+`min_lr` (edit those to move the cycle); ReduceLROnPlateau scales the current rate.
+`state_dict()` / `load_state_dict()` save and restore a scheduler's counters; the rates live in
+the optimizer's groups, so restore the optimizer's state dict too, as in PyTorch.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
 from .. import validate as check
+from .._missing import missing_names
 from ..utils.best import improves
 
 
@@ -46,21 +51,47 @@ class _Saved:
                              f"{sorted(unknown)}")  # fmt: skip
         vars(self).update(state)
 
+    def get_last_lr(self) -> list[float]:
+        """The rates the scheduler set last (PyTorch's `get_last_lr`: a rate edited in
+        `param_groups` since then shows in `param_groups`, not here)."""
+        return list(self._last_lr)
+
+
+def _optimizer_groups(owner: str, optimizer: Any, last_epoch: Any,
+                      keys: tuple[str, ...]) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
+    """The optimizer's param_groups and the checked last_epoch. A scheduler resumed at
+    last_epoch >= 0 needs `keys` in every group, put there by the scheduler that ran before and
+    restored with the optimizer's state dict (PyTorch's KeyError)."""
+    groups = getattr(optimizer, "param_groups", None)
+    if not isinstance(groups, list):
+        raise TypeError(f"{owner}: optimizer must be a tinyreg optimizer, got a "
+                        f"{type(optimizer).__name__}")  # fmt: skip
+    last_epoch = check.integer(owner, "last_epoch", last_epoch, low=-1)
+    for i, group in enumerate(groups if last_epoch >= 0 else ()):
+        missing = [key for key in keys if key not in group]
+        if missing:
+            raise KeyError(f"{owner}: resuming at last_epoch={last_epoch} needs {missing} in "
+                           f"param_groups[{i}]; load the optimizer's state dict saved with the "
+                           "scheduler first, or start with last_epoch=-1")  # fmt: skip
+    return groups, last_epoch
+
 
 class LRScheduler(_Saved):
-    """Base class: `step()` advances `last_epoch` and sets every group's lr to `get_lr()`."""
+    """Base class: `step()` advances `last_epoch` and sets every group's lr to `get_lr()`.
+    With last_epoch=-1 (a new schedule) each group's `initial_lr` is set to its lr unless a
+    scheduler before set it; with last_epoch >= 0 (resuming) every group must have one."""
 
     def __init__(self, optimizer: Any, last_epoch: int = -1):
-        groups = getattr(optimizer, "param_groups", None)
-        if not isinstance(groups, list):
-            raise TypeError(f"{type(self).__name__}: optimizer must be a tinyreg optimizer, got "
-                            f"a {type(optimizer).__name__}")  # fmt: skip
+        groups, last_epoch = _optimizer_groups(type(self).__name__, optimizer, last_epoch,
+                                               ("initial_lr",))  # fmt: skip
         self.optimizer = optimizer
         for group in groups:
             group.setdefault("initial_lr", group["lr"])
         self.base_lrs = [group["initial_lr"] for group in groups]
-        self.last_epoch = check.integer(type(self).__name__, "last_epoch", last_epoch, low=-1)
+        self.last_epoch = last_epoch
+        self._is_initial = True  # the constructor's step keeps the current rates (chainable)
         self.step()
+        self._is_initial = False
 
     def get_lr(self) -> list[float]:
         """The learning rate of each group at `last_epoch` (subclasses implement it)."""
@@ -71,9 +102,10 @@ class LRScheduler(_Saved):
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
             group["lr"] = lr
+        self._last_lr = self._current()
 
-    def get_last_lr(self) -> list[float]:
-        """The rates the last `step()` set."""
+    def _current(self) -> list[float]:
+        """Each group's rate as it is now (edited or not)."""
         return [group["lr"] for group in self.optimizer.param_groups]
 
 
@@ -86,8 +118,10 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        """base * gamma ** (epoch // step_size)."""
-        return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
+        """The current rates, times gamma at every multiple of step_size."""
+        if self.last_epoch == 0 or self.last_epoch % self.step_size:
+            return self._current()
+        return [lr * self.gamma for lr in self._current()]
 
 
 class MultiStepLR(LRScheduler):
@@ -104,9 +138,9 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        """base * gamma ** bisect_right(milestones, epoch)."""
-        passed = bisect_right(self.milestones, self.last_epoch)
-        return [base * self.gamma**passed for base in self.base_lrs]
+        """The current rates, times gamma ** (how often this epoch is a milestone)."""
+        reached = self.milestones.count(self.last_epoch)
+        return [lr * self.gamma**reached if reached else lr for lr in self._current()]
 
 
 class ExponentialLR(LRScheduler):
@@ -117,8 +151,8 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        """base * gamma ** epoch."""
-        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
+        """The current rates, times gamma (but at the constructor's step)."""
+        return self._current() if self._is_initial else [lr * self.gamma for lr in self._current()]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -131,22 +165,57 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        """eta_min + (base - eta_min) * (1 + cos(pi * epoch / T_max)) / 2."""
-        cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
-        return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
+        """PyTorch's recurrence: the current rate's distance to eta_min scaled by the ratio of
+        consecutive cosine factors; where the earlier factor is 0 (the bottom of the cosine),
+        the step up from it."""
+        e, t_max, groups = self.last_epoch, self.T_max, self.optimizer.param_groups
+        if self._is_initial:
+            return self._current()
+        if (e - 1 - t_max) % (2 * t_max) == 0:
+            rise = (1 - math.cos(math.pi / t_max)) / 2
+            return [group["lr"] + (base - self.eta_min) * rise
+                    for base, group in zip(self.base_lrs, groups, strict=True)]  # fmt: skip
+        ratio = (1 + math.cos(math.pi * e / t_max)) / (1 + math.cos(math.pi * (e - 1) / t_max))
+        return [ratio * (lr - self.eta_min) + self.eta_min for lr in self._current()]
+
+
+def _per_group(owner: str, name: str, value: Any, groups: list) -> list[float]:
+    """One finite value >= 0 per group: a number for all of them, or a list with one per group
+    (PyTorch's rule for max_lr, base_momentum, max_momentum)."""
+    if not isinstance(value, list | tuple):
+        return [check.finite(owner, name, value, low=0.0)] * len(groups)
+    if len(value) != len(groups):
+        raise ValueError(f"{owner}: {name} must be a number or a list of {len(groups)} (one "
+                         f"per parameter group), got a list of {len(value)}")  # fmt: skip
+    return [check.finite(owner, f"{name}[{i}]", v, low=0.0) for i, v in enumerate(value)]
 
 
 class OneCycleLR(LRScheduler):
-    """The one-cycle policy (Smith & Topin), PyTorch's OneCycleLR: call `step()` after every batch.
-    lr rises from max_lr / div_factor to max_lr over the first pct_start of total_steps, then
-    falls to max_lr / (div_factor * final_div_factor); with cycle_momentum the momentum (SGD) or
-    beta1 (Adam) moves the opposite way between max_momentum and base_momentum."""
+    """The one-cycle policy (Smith & Topin), PyTorch's OneCycleLR, arguments in PyTorch's order:
+    call `step()` after every batch. lr rises from initial_lr = max_lr / div_factor to max_lr
+    over the first pct_start of total_steps, then falls to min_lr = initial_lr / final_div_factor;
+    with three_phase=True it falls back to initial_lr over as many steps as it rose, then anneals
+    to min_lr. Phase i ends at step pct_start * total_steps - 1, (three_phase)
+    2 * pct_start * total_steps - 2, and total_steps - 1; within a phase from a to b,
+    lr = b + (a - b) * (1 + cos(pi * f)) / 2 ("cos") or a + (b - a) * f ("linear"), f the
+    fraction of the phase done. With cycle_momentum the momentum (optimizers with `momentum` in
+    their defaults: SGD, RMSprop) or beta1 (those with `betas`: Adam) moves the opposite way
+    between max_momentum and base_momentum (kept at max_momentum in the third phase). max_lr,
+    base_momentum and max_momentum take a number or a list with one per group; the values live
+    in each group ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum") and are
+    read there at every step, as in PyTorch.
 
-    def __init__(self, optimizer: Any, max_lr: float, total_steps: int | None = None,
-                 epochs: int | None = None, steps_per_epoch: int | None = None,
-                 pct_start: float = 0.3, anneal_strategy: str = "cos", div_factor: float = 25.0,
-                 final_div_factor: float = 1e4, cycle_momentum: bool = True,
-                 base_momentum: float = 0.85, max_momentum: float = 0.95,
+    Coming from PyTorch: a phase of zero steps (pct_start * total_steps = 1, pct_start = 1, or
+    total_steps * (1 - 2 * pct_start) = -1 with three_phase) is a ValueError here, where PyTorch
+    divides by zero when it reaches that phase."""
+
+    def __init__(self, optimizer: Any, max_lr: float | Sequence[float],
+                 total_steps: int | None = None, epochs: int | None = None,
+                 steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.85,
+                 max_momentum: float | Sequence[float] = 0.95, div_factor: float = 25.0,
+                 final_div_factor: float = 1e4, three_phase: bool = False,
                  last_epoch: int = -1):  # fmt: skip
         owner = "OneCycleLR"
         if total_steps is None:
@@ -155,60 +224,79 @@ class OneCycleLR(LRScheduler):
             total_steps = check.integer(owner, "epochs", epochs, low=1) * check.integer(
                 owner, "steps_per_epoch", steps_per_epoch, low=1
             )
-        self.total_steps = check.integer(owner, "total_steps", total_steps, low=2)
-        max_lr = check.finite(owner, "max_lr", max_lr, low=0.0)
-        pct_start = check.number(owner, "pct_start", pct_start, 0.0, 1.0, low_open=True)
-        self.anneal = check.choice(owner, "anneal_strategy", anneal_strategy, ("cos", "linear"))
+        self.total_steps = total = check.integer(owner, "total_steps", total_steps, low=1)
+        pct_start = check.number(owner, "pct_start", pct_start, 0.0, 1.0)
+        self.anneal_strategy = check.choice(owner, "anneal_strategy", anneal_strategy,
+                                            ("cos", "linear"))  # fmt: skip
         div_factor = check.finite(owner, "div_factor", div_factor, low=0.0, low_open=True)
         final_div = check.finite(owner, "final_div_factor", final_div_factor, low=0.0,
                                  low_open=True)  # fmt: skip
         self.cycle_momentum = check.boolean(owner, "cycle_momentum", cycle_momentum)
-        initial = max_lr / div_factor
-        self.phases = [  # (last step of the phase, start lr, end lr, start momentum, end ...)
-            (pct_start * self.total_steps - 1, initial, max_lr, max_momentum, base_momentum),
-            (self.total_steps - 1, max_lr, initial / final_div, base_momentum, max_momentum),
-        ]
-        for group in optimizer.param_groups:
-            group["initial_lr"], group["max_lr"] = initial, max_lr
-            if self.cycle_momentum:
-                if "betas" not in group and "momentum" not in group:
-                    raise ValueError("OneCycleLR: cycle_momentum needs an optimizer with momentum "
-                                     "or betas (pass cycle_momentum=False)")  # fmt: skip
-                self._set_momentum(group, max_momentum)
+        self.three_phase = check.boolean(owner, "three_phase", three_phase)
+        self.phases = (  # (last step, start lr, end lr, start momentum, end momentum)
+            [(pct_start * total - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+             (2 * pct_start * total - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+             (total - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
+            if self.three_phase else
+            [(pct_start * total - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+             (total - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        )  # fmt: skip
+        ends = [phase[0] for phase in self.phases]
+        if any(end == start for start, end in zip([0.0, *ends], ends, strict=False)):
+            raise ValueError(f"OneCycleLR: pct_start={pct_start} with total_steps={total}"
+                             f"{' and three_phase=True' if self.three_phase else ''} gives a "
+                             f"phase of zero steps (phases end at steps {ends}); change "
+                             "pct_start or total_steps")  # fmt: skip
+        keys = ("initial_lr", "max_lr", "min_lr")  # what a resumed cycle reads in each group
+        keys += ("max_momentum", "base_momentum") if self.cycle_momentum else ()
+        groups, last_epoch = _optimizer_groups(owner, optimizer, last_epoch, keys)
+        max_lrs = _per_group(owner, "max_lr", max_lr, groups)
+        if self.cycle_momentum:
+            if "betas" not in optimizer.defaults and "momentum" not in optimizer.defaults:
+                raise ValueError(f"OneCycleLR: cycle_momentum=True needs an optimizer with "
+                                 f"momentum or betas, got {type(optimizer).__name__} (pass "
+                                 "cycle_momentum=False)")  # fmt: skip
+            self.use_beta1 = "betas" in optimizer.defaults
+            max_momenta = _per_group(owner, "max_momentum", max_momentum, groups)
+            base_momenta = _per_group(owner, "base_momentum", base_momentum, groups)
+        if last_epoch == -1:
+            for i, group in enumerate(groups):
+                group["initial_lr"], group["max_lr"] = max_lrs[i] / div_factor, max_lrs[i]
+                group["min_lr"] = group["initial_lr"] / final_div
+                if self.cycle_momentum:
+                    group["max_momentum"], group["base_momentum"] = max_momenta[i], base_momenta[i]
+                    self._set_momentum(group, max_momenta[i])
         super().__init__(optimizer, last_epoch)
 
-    @staticmethod
-    def _set_momentum(group: dict[str, Any], value: float) -> None:
-        if "betas" in group:
-            group["betas"] = (value, group["betas"][1])
+    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
         else:
             group["momentum"] = value
 
-    def _interpolate(self, start: float, end: float, fraction: float) -> float:
-        if self.anneal == "cos":
-            return end + (start - end) / 2 * (math.cos(math.pi * fraction) + 1)
+    def _anneal(self, start: float, end: float, fraction: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * fraction) + 1)
         return (end - start) * fraction + start
 
     def get_lr(self) -> list[float]:
-        """The rate of the current phase at this step (and the momentum, set as a side effect)."""
+        """Each group's rate at this step, from its own initial_lr, max_lr and min_lr (and its
+        momentum or beta1, set as a side effect)."""
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(f"OneCycleLR: stepped {step} times, more than total_steps "
                              f"{self.total_steps}")  # fmt: skip
-        start_step = 0.0
-        for end_step, lr0, lr1, m0, m1 in self.phases:
-            if step <= end_step or end_step == self.phases[-1][0]:
-                fraction = (step - start_step) / (end_step - start_step)
-                lr, momentum = (
-                    self._interpolate(lr0, lr1, fraction),
-                    self._interpolate(m0, m1, fraction),
-                )
-                break
-            start_step = end_step
-        if self.cycle_momentum:
-            for group in self.optimizer.param_groups:
-                self._set_momentum(group, momentum)
-        return [lr for _ in self.optimizer.param_groups]
+        last = len(self.phases) - 1
+        i = next(i for i, phase in enumerate(self.phases) if step <= phase[0] or i == last)
+        start_step = self.phases[i - 1][0] if i else 0.0
+        end_step, lr0, lr1, m0, m1 = self.phases[i]
+        fraction = (step - start_step) / (end_step - start_step)
+        lrs = []
+        for group in self.optimizer.param_groups:
+            lrs.append(self._anneal(group[lr0], group[lr1], fraction))
+            if self.cycle_momentum:
+                self._set_momentum(group, self._anneal(group[m0], group[m1], fraction))
+        return lrs
 
 
 class ReduceLROnPlateau(_Saved):
@@ -238,6 +326,7 @@ class ReduceLROnPlateau(_Saved):
         self.eps = check.finite(owner, "eps", eps, low=0.0)
         self.best = math.inf if self.mode == "min" else -math.inf
         self.num_bad_epochs, self.cooldown_counter, self.last_epoch = 0, 0, 0
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
 
     def step(self, metrics: float) -> None:
         """Record this epoch's metric and reduce the rates if it has plateaued."""
@@ -256,7 +345,7 @@ class ReduceLROnPlateau(_Saved):
                 if group["lr"] - new > self.eps:
                     group["lr"] = new
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
-    def get_last_lr(self) -> list[float]:
-        """The groups' current rates."""
-        return [group["lr"] for group in self.optimizer.param_groups]
+
+__getattr__ = missing_names(__name__)  # PyTorch's names tinyreg lacks: a message saying so

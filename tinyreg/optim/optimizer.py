@@ -37,6 +37,11 @@ def proximal_steps(optimizer: Optimizer, args: tuple, kwargs: dict) -> None:
             prox.prox_step([p for p in group["params"] if prox.applies_to(p)], group["lr"])
 
 
+SCHEDULER_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
+"""Group entries the schedulers of `lr_scheduler` write (as PyTorch's do): kept in a group and
+in its state_dict, so a schedule resumes from a loaded optimizer."""
+
+
 class RemovableHandle:
     """What `register_step_post_hook` returns: `handle.remove()` unregisters the hook."""
 
@@ -73,29 +78,8 @@ class Optimizer:
         groups = params if grouped else [{"params": params}]
         self.defaults = defaults
         self.param_groups: list[dict[str, Any]] = []
-        seen: set[int] = set()
-        for i, group in enumerate(groups):
-            where = f"{owner}: param_groups[{i}]"
-            if "params" not in group:
-                raise ValueError(f"{where} has no 'params' entry")
-            unknown = set(group) - set(defaults) - {"params"}
-            if unknown:
-                raise ValueError(f"{where}: unknown options {sorted(unknown)} (known: "
-                                 f"{sorted(defaults)})")  # fmt: skip
-            members = group["params"]
-            members = [members] if isinstance(members, Tensor) else members
-            members = parameter_list(owner, "params", members)
-            for p in members:
-                if not p.requires_grad:
-                    raise ValueError(f"{owner}: every parameter must require grad; got a tensor "
-                                     f"of shape {p.shape} with requires_grad=False")  # fmt: skip
-                if id(p) in seen:
-                    raise ValueError(
-                        f"{owner}: a parameter of shape {p.shape} appears more than "
-                        "once (in one group or in two); give each parameter once"
-                    )
-                seen.add(id(p))
-            self.param_groups.append(self._checked({**defaults, **group, "params": members}))
+        for group in groups:
+            self.add_param_group(group)
         self.state: dict[Tensor, dict[str, Any]] = {}
         self._step_post_hooks: dict[int, Callable] = {}
         self.register_step_post_hook(proximal_steps)
@@ -115,7 +99,7 @@ class Optimizer:
         """The group with its hyperparameters validated and in canonical form."""
         owner = type(self).__name__
         group = dict(group)
-        for name in ("lr", "weight_decay", "momentum", "dampening", "eps"):
+        for name in ("lr", "weight_decay", "momentum", "dampening", "eps", *SCHEDULER_KEYS):
             if name in group:
                 group[name] = check.finite(owner, name, group[name], low=0.0)
         if "nesterov" in group:
@@ -155,7 +139,39 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad[...] = 0
+                    p.grad.data[...] = 0  # in place, as PyTorch's grad.zero_()
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters, PyTorch's `add_param_group` (e.g. layers unfrozen while
+        fine-tuning): `opt.add_param_group({"params": head.parameters(), "lr": 0.01})`. Options
+        the group does not give come from `defaults`. It is checked as the constructor checks its
+        groups, before anything changes: a 'params' entry, known options with valid values, and
+        parameters that require grad and are in no group yet (PyTorch's ValueError for a
+        parameter already present). As in the constructor, the optimizer keeps a checked copy
+        of the dict (PyTorch keeps the dict itself), so edit `param_groups[-1]` afterwards."""
+        owner, where = type(self).__name__, f"param_groups[{len(self.param_groups)}]"
+        check.instance(owner, where, param_group, dict, "a dict with a 'params' entry")
+        if "params" not in param_group:
+            raise ValueError(f"{owner}: {where} has no 'params' entry")
+        unknown = set(param_group) - set(self.defaults) - {"params", *SCHEDULER_KEYS}
+        if unknown:
+            raise ValueError(f"{owner}: {where}: unknown options {sorted(unknown)} (known: "
+                             f"{sorted(self.defaults)})")  # fmt: skip
+        members = param_group["params"]
+        members = [members] if isinstance(members, Tensor) else members
+        members = parameter_list(owner, "params", members)
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        for p in members:
+            if not p.requires_grad:
+                raise ValueError(f"{owner}: every parameter must require grad; got a tensor "
+                                 f"of shape {p.shape} with requires_grad=False")  # fmt: skip
+            if id(p) in seen:
+                raise ValueError(
+                    f"{owner}: a parameter of shape {p.shape} appears more than "
+                    "once (in one group or in two); give each parameter once"
+                )
+            seen.add(id(p))
+        self.param_groups.append(self._checked({**self.defaults, **param_group, "params": members}))
 
     def step(self) -> None:
         """Update every parameter that has a gradient, then run the post-step hooks (each group's
@@ -171,9 +187,8 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     p.data = contiguous(p.data)  # the kernels update in place
-                    if p.grad.dtype != p.dtype or not p.grad.flags.c_contiguous:
-                        p.grad = contiguous(p.grad.astype(p.dtype, copy=False))
-                    self._update(p, p.grad, group, self.state.setdefault(p, {}))
+                    grad = contiguous(p.grad.data.astype(p.dtype, copy=False))
+                    self._update(p, grad, group, self.state.setdefault(p, {}))
         for hook in list(self._step_post_hooks.values()):
             hook(self, (), {})
 
@@ -222,7 +237,7 @@ class Optimizer:
                              "per group)")  # fmt: skip
         new_groups = []
         for own, saved in zip(self.param_groups, groups, strict=True):
-            unknown = set(saved) - set(self.defaults) - {"params"}
+            unknown = set(saved) - set(self.defaults) - {"params", *SCHEDULER_KEYS}
             if unknown:
                 raise ValueError(f"{owner}: unknown group options {sorted(unknown)}")
             options = {k: v for k, v in saved.items() if k != "params"}

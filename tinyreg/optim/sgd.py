@@ -27,8 +27,9 @@ class SGD(Optimizer):
         lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
-        nesterov: bool = False,
         weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
         prox: Proximal | Sequence[Proximal] | None = None,
     ):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,

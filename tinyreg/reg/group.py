@@ -21,14 +21,25 @@ from ..ops._args import scalar_array
 from .regularizer import Regularizer
 
 
-def unit_groups(array: Any) -> tuple[Any, bool]:
-    """(2-D view, columns) of a weight, grouped by the unit each weight feeds: a Dense weight
-    (in, out) by column (one group per output unit), a Conv2d weight (out, in, kh, kw) by row of
-    its (out, in * kh * kw) view (one group per filter), a vector as one group."""
-    if array.ndim == 2:
-        return array, True
+def unit_axis(p: Tensor) -> int:
+    """The axis of a weight that indexes the units it feeds: the Parameter's own `unit_axis`
+    where its layer set one (Dense: 1; Linear, Conv2d: 0), else 1 for a 2-D tensor (the
+    (in, out) layout of Dense, tinyreg's default) and 0 for any other."""
+    axis = getattr(p, "unit_axis", None)
+    if axis is None:
+        axis = 1 if p.ndim == 2 else 0
+    return axis
+
+
+def unit_groups(array: Any, axis: int) -> tuple[Any, bool]:
+    """(2-D view, columns) of a weight, grouped by the unit each weight feeds (`unit_axis`):
+    with axis 1, a Dense weight (in, out) by column (one group per output unit); with axis 0,
+    by row of the (out, in * ...) view, so a Linear weight (out, in) by row and a Conv2d weight
+    (out, in, kh, kw) by filter; a vector is one group."""
     if array.ndim == 1:
         return array.reshape(1, -1), False
+    if axis == 1:
+        return array, True
     return array.reshape(array.shape[0], -1), False
 
 
@@ -46,7 +57,7 @@ def group_lasso_term(params: list[Tensor], lam: float) -> Tensor:
     subgradient PyTorch's autograd would give for a norm at 0)."""
     pieces = []
     for p in params:
-        view, columns = unit_groups(contiguous(p.data))
+        view, columns = unit_groups(contiguous(p.data), unit_axis(p))
         norms, size = group_norms(view, columns)
         pieces.append((p, view, columns, norms, math.sqrt(size)))
     value = sum(lam * root * float(norms.sum()) for _, _, _, norms, root in pieces)
@@ -56,7 +67,7 @@ def group_lasso_term(params: list[Tensor], lam: float) -> Tensor:
         for p, view, columns, norms, root in pieces:
             xp = array_module(norms)
             factors = xp.where(norms > 0, scale * lam * root / xp.where(norms > 0, norms, 1), 0)
-            grad, _ = unit_groups(p.writable_grad())
+            grad, _ = unit_groups(p.writable_grad(), unit_axis(p))
             kernels_for(view).group_add_scaled(view, grad, columns, factors)
         return (None,) * len(params)
 
@@ -66,9 +77,9 @@ def group_lasso_term(params: list[Tensor], lam: float) -> Tensor:
 
 class GroupLasso(Regularizer):
     """lam * sum over units g of sqrt(|g|) * ||w_g||_2 (Yuan & Lin 2006): a group is all the
-    weights into one unit (a Dense column, a Conv2d filter), so the penalty switches whole units
-    off. As a loss term its gradient is lam * sqrt(|g|) * w_g / ||w_g|| (0 at w_g = 0); as a
-    proximal step (`optim.SGD(prox=GroupLasso(lam))`, block soft-thresholding):
+    weights into one unit (a Dense column, a Linear row, a Conv2d filter), so the penalty switches
+    whole units off. As a loss term its gradient is lam * sqrt(|g|) * w_g / ||w_g|| (0 at
+    w_g = 0); as a proximal step (`optim.SGD(prox=GroupLasso(lam))`, block soft-thresholding):
 
         w_g = w_g * max(0, 1 - lr * lam * sqrt(|g|) / ||w_g||)
 
@@ -88,7 +99,7 @@ class GroupLasso(Regularizer):
         """w_g *= max(0, 1 - lr * lam * sqrt(|g|) / ||w_g||), in place."""
         params, lr = self._prox_args(params, lr)
         for p in params:
-            view, columns = unit_groups(p.data)
+            view, columns = unit_groups(p.data, unit_axis(p))
             norms, size = group_norms(view, columns)
             xp = array_module(norms)
             safe = xp.where(norms > 0, norms, 1.0)
@@ -99,7 +110,7 @@ class GroupLasso(Regularizer):
         """How many covered units (groups) are exactly 0."""
         total = 0
         for p in self.selected(target):
-            view, columns = unit_groups(p.data)
+            view, columns = unit_groups(p.data, unit_axis(p))
             total += int((group_norms(view, columns)[0] == 0).sum())
         return total
 

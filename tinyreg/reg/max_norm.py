@@ -10,19 +10,20 @@ from ..device import (
     array_module,
     kernels_for,
 )
-from .group import group_norms, unit_groups
+from .group import group_norms, unit_axis, unit_groups
 from .regularizer import Regularizer
 
 
 class MaxNorm(Regularizer):
     """Keras's MaxNorm constraint as a projection: after each step, every unit's incoming weight
-    vector w_g (a Dense column, axis=0 as Keras's default; a Conv2d filter) is rescaled to norm
-    at most max_value, with Keras's formula
+    vector w_g (a Dense column, axis=0 as Keras's default; a Linear row; a Conv2d filter) is
+    rescaled to norm at most max_value, with Keras's formula
 
         w_g = w_g * min(||w_g||, max_value) / (||w_g|| + 1e-7)
 
     Use it as `prox=` (alone or in a list with a penalty); it adds no loss term. axis=1 groups a
-    Dense weight by rows (per input) instead."""
+    2-D weight per input instead (a Dense weight's rows, a Linear weight's columns); `axis`
+    keeps Keras's meaning for a Dense weight whatever the layer's layout."""
 
     def __init__(self, max_value: float = 3.0, axis: int = 0,
                  params: Sequence[Tensor] | None = None):  # fmt: skip
@@ -34,8 +35,9 @@ class MaxNorm(Regularizer):
         """w_g *= min(||w_g||, max_value) / (||w_g|| + 1e-7), in place (lr is not used)."""
         params, _ = self._prox_args(params, lr)
         for p in params:
-            view, columns = unit_groups(p.data)
-            columns = columns and self.axis == 0  # axis=1: a Dense weight's rows
+            view, columns = unit_groups(p.data, unit_axis(p))
+            if self.axis == 1 and p.ndim == 2:  # per input: the other axis of a 2-D weight
+                columns = not columns
             norms, _ = group_norms(view, columns)
             xp = array_module(norms)
             factors = xp.minimum(norms, self.max_value) / (norms + 1e-7)

@@ -9,29 +9,32 @@ import numpy as np
 from .. import validate as check
 from ..autograd import no_grad
 from ..creation import tensor
-from ..nn import BatchNorm1d, Dense, Dropout, Module, Parameter, Sequential
+from ..nn import BatchNorm1d, Dense, Dropout, Linear, Module, Parameter, Sequential
+from .group import unit_axis
 
 
 def prune(model: Module) -> Module:
     """A smaller copy of a Sequential model without its dead units, computing the same function
     in eval mode (to float rounding).
 
-    A unit of a Dense layer is dead when its incoming weight column is exactly 0 (what
-    `GroupLasso` as a proximal step produces). Its output is then a constant: the layers between
-    this Dense and the next one (elementwise activations, Dropout, BatchNorm1d in eval mode) map
-    its bias to a constant c, whose contribution c @ W_next[dead] is folded into the next Dense
-    layer's bias before the unit and its row of W_next are removed (BatchNorm1d features too).
-    The output layer's units are kept. Only Dense-to-Dense chains are pruned; a model with other
-    layers between two Dense layers is copied with those layers untouched."""
+    A unit of a Dense or Linear layer is dead when its incoming weights are exactly 0 (a Dense
+    column, a Linear row: what `GroupLasso` as a proximal step produces). Its output is then a
+    constant: the layers between this layer and the next affine one (elementwise activations,
+    Dropout, BatchNorm1d in eval mode) map its bias to a constant c, whose contribution through
+    the next layer's weights is folded into that layer's bias before the unit and its input
+    weights there are removed (BatchNorm1d features too). The output layer's units are kept.
+    Only affine-to-affine chains are pruned; a model with other layers between two affine
+    layers is copied with those layers untouched."""
     check.instance("prune", "model", model, Sequential, "a Sequential model")
-    layers = [_copy_module(m) for m in model.layers]
-    dense = [i for i, m in enumerate(layers) if isinstance(m, Dense)]
-    for here, after in zip(dense[:-1], dense[1:], strict=True):
+    layers = [_copy_module(m) for m in model]
+    affine = [i for i, m in enumerate(layers) if isinstance(m, Dense | Linear)]
+    for here, after in zip(affine[:-1], affine[1:], strict=True):
         between = layers[here + 1 : after]
         if not all(_per_unit(m) for m in between):
             continue
         first, nxt = layers[here], layers[after]
-        dead = ~np.any(first.weight.data != 0, axis=0)
+        out_axis, in_axis = unit_axis(first.weight), 1 - unit_axis(nxt.weight)
+        dead = ~np.any(first.weight.data != 0, axis=1 - out_axis)
         if not dead.any() or dead.all():
             continue
         with no_grad():
@@ -39,16 +42,17 @@ def prune(model: Module) -> Module:
             value = tensor(bias[None, :].astype(first.weight.dtype))
             for m in between:
                 value = m.eval()(value)
-        constant = np.asarray(value.data)[0]
+        constant = np.asarray(value.data)[0][dead]
+        inputs = np.compress(dead, nxt.weight.data, axis=in_axis)  # the dead units' weights
         if nxt.bias is None:
             nxt.bias = Parameter(np.zeros(nxt.out_features, nxt.weight.dtype))
-        nxt.bias.data = nxt.bias.data + constant[dead] @ nxt.weight.data[dead]
+        nxt.bias.data = nxt.bias.data + (constant @ inputs if in_axis == 0 else inputs @ constant)
         keep = ~dead
-        first.weight = Parameter(first.weight.data[:, keep], regularize=True)
+        first.weight = first.weight.like(np.compress(keep, first.weight.data, axis=out_axis))
         if first.bias is not None:
-            first.bias = Parameter(first.bias.data[keep])
+            first.bias = first.bias.like(first.bias.data[keep])
         first.out_features = int(keep.sum())
-        nxt.weight = Parameter(nxt.weight.data[keep], regularize=True)
+        nxt.weight = nxt.weight.like(np.compress(keep, nxt.weight.data, axis=in_axis))
         nxt.in_features = int(keep.sum())
         for m in between:
             if isinstance(m, BatchNorm1d):
@@ -62,12 +66,12 @@ def _per_unit(module: Module) -> bool:
     return getattr(module, "elementwise", False) or isinstance(module, Dropout | BatchNorm1d)
 
 
-def _keep_features(layer: Module, keep: np.ndarray) -> None:
+def _keep_features(layer: BatchNorm1d, keep: np.ndarray) -> None:
     for name in ("weight", "bias"):
         p = getattr(layer, name)
         if p is not None:
-            setattr(layer, name, Parameter(p.data[keep]))
-    for name in layer._buffer_names:
+            setattr(layer, name, p.like(p.data[keep]))
+    for name in ("running_mean", "running_var"):  # per feature (num_batches_tracked is not)
         buffer = getattr(layer, name)
         if buffer is not None:
             setattr(layer, name, buffer[keep].copy())
@@ -75,11 +79,11 @@ def _keep_features(layer: Module, keep: np.ndarray) -> None:
 
 
 def _copy_module(module: Module) -> Module:
-    """A deep copy of a layer (parameters and buffers copied, nothing shared)."""
+    """A copy of a layer (parameters, buffers and the buffer registry copied, nothing shared)."""
     clone = copy.copy(module)
     for name, value in vars(module).items():
         if isinstance(value, Parameter):
-            setattr(clone, name, Parameter(value.data.copy(), regularize=value.regularize))
-        elif isinstance(value, np.ndarray):
+            setattr(clone, name, value.like(value.data.copy()))
+        elif isinstance(value, np.ndarray | dict):
             setattr(clone, name, value.copy())
     return clone

@@ -1,10 +1,10 @@
 """Training: the Trainer loop.
 
-`Trainer.fit` runs epochs of mini-batches (a `utils.data.DataLoader`), adds the penalty, augments
-the training batches, logs per-epoch metrics into a `training.history.History`, runs the
-callbacks of `tinyreg.training.callbacks` (their protocol is documented there), and keeps the
-best weights by the rule of `tinyreg.utils.best`. Everything is importable from
-`tinyreg.training` (`from tinyreg.training import Trainer, EarlyStopping`).
+`Trainer.fit` runs epochs of mini-batches of its arrays (rows in the order of `utils.data`'s
+samplers), adds the penalty, augments the training batches, logs per-epoch metrics into a
+`training.history.History`, runs the callbacks of `tinyreg.training.callbacks` (their protocol
+is documented there), and keeps the best weights by the rule of `tinyreg.utils.best`. Everything
+is importable from `tinyreg.training` (`from tinyreg.training import Trainer, EarlyStopping`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import random as _random
 from .. import validate as check
 from .._tensor import Tensor
 from ..autograd import no_grad
@@ -30,7 +31,7 @@ from ..optim import Optimizer
 from ..optim.swa_utils import AveragedModel
 from ..reg import Regularizer, penalized, sparsity
 from ..utils.best import Best, resolve_mode
-from ..utils.data import DataLoader
+from ..utils.data import BatchSampler, RandomSampler, SequentialSampler
 from .callbacks import Callback
 from .history import History
 
@@ -62,6 +63,16 @@ def _same_bits(a: Any, b: Any) -> bool:
     if a.dtype.kind in "fc" and a.dtype.itemsize in (2, 4, 8):
         a, b = a.view(f"u{a.dtype.itemsize}"), b.view(f"u{b.dtype.itemsize}")
     return bool((a == b).all())
+
+
+def _batches(n: int, batch_size: int, shuffle: bool, seed: int | None) -> BatchSampler:
+    """The row indices of each batch of an epoch over `n` rows: in order, or shuffled anew each
+    epoch by a generator seeded with `seed` (None: a seed drawn from the global generator)."""
+    if shuffle and seed is None:
+        seed = int(_random.generator().integers(2**63))
+    order = (RandomSampler(range(n), generator=np.random.default_rng(seed)) if shuffle
+             else SequentialSampler(range(n)))  # fmt: skip
+    return BatchSampler(order, batch_size, drop_last=False)
 
 
 def _holds(model: Module, state: dict[str, Any]) -> bool:
@@ -277,8 +288,8 @@ class Trainer:
         if self._monitor.startswith("val_") and val is None:
             raise ValueError(f"{owner}: monitor={self._monitor!r} needs validation data (val=)")
         self._best = Best(resolve_mode("auto", self._monitor), copy_weights=self.snapshot)
-        loader = DataLoader(X, y, batch_size, shuffle, seed=seed)
-        skip_single = loader.last_batch_size == 1 and any(
+        batches = _batches(len(X), batch_size, shuffle, seed)
+        skip_single = len(X) % batch_size == 1 and any(
             isinstance(m, BatchNorm1d) for m in self.model.modules()
         )
         if skip_single:
@@ -297,11 +308,11 @@ class Trainer:
                 self._snapshot = None  # the weights change in this epoch
                 for callback in self.callbacks:
                     callback.on_epoch_begin(self, epoch)
-                bar = tqdm(total=len(loader), desc=f"epoch {epoch + 1}/{epochs}",
+                bar = tqdm(total=len(batches), desc=f"epoch {epoch + 1}/{epochs}",
                            disable=not show_bar)  # fmt: skip
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                     # a diverging run is reported once, by the NaN guard, not by NumPy warnings
-                    logs = self._train_epoch(loader, bar, epoch, skip_single)
+                    logs = self._train_epoch(X, y, batches, bar, epoch, skip_single)
                 if val is not None:
                     logs.update({f"val_{k}": v for k, v in self.evaluate(*val).items()})
                 shown = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -328,13 +339,14 @@ class Trainer:
             _run_all([lambda c=c: c.on_train_end(self) for c in self.callbacks])
         return self.history
 
-    def _train_epoch(self, loader: DataLoader, bar: Any, epoch: int,
-                     skip_single: bool) -> dict[str, float]:  # fmt: skip
+    def _train_epoch(self, X: np.ndarray, y: np.ndarray, batches: BatchSampler, bar: Any,
+                     epoch: int, skip_single: bool) -> dict[str, float]:  # fmt: skip
         self.model.train()
         start = time.perf_counter()
         lr_at_start = self.optimizer.param_groups[0]["lr"]
         totals = {"loss": 0.0, "penalty": 0.0, "correct": 0, "seen": 0}
-        for index, (xb, yb) in enumerate(loader):
+        for index, rows in enumerate(batches):
+            xb, yb = X[rows], y[rows]
             bar.update(1)
             if skip_single and len(xb) == 1:
                 continue

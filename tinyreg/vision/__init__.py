@@ -1,5 +1,6 @@
-"""torchvision's shape: `vision.datasets` (digits, MNIST) and `vision.transforms` (the
-augmentations: rotation, scaling, affine, flips, crops, MixUp, CutMix)."""
+"""torchvision's shape: `vision.datasets` (digits, the MNIST arrays and torchvision's `MNIST`
+dataset) and `vision.transforms` (`ToTensor`, `Normalize`, `Compose` and the augmentations:
+rotation, scaling, affine, flips, crops, MixUp, CutMix)."""
 
 from . import datasets, transforms
 

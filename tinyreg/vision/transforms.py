@@ -1,26 +1,39 @@
-"""Data augmentation: random rotation, scaling, flipping and cropping of image batches.
+"""Image transforms in torchvision's shape: the random augmentations (rotation, scaling, affine,
+flips, crops; MixUp and CutMix for label mixing), `ToTensor`, `Normalize` and `Compose`.
 
-Every transform takes a batch (N, H, W) or (N, C, H, W) (a NumPy array or a Tensor), draws its own
-random parameters for each image, and returns a new batch of the same shape (except RandomCrop,
-whose output has the crop size); the input is never modified. Parameters come from the transform's
-own generator when it was given a `seed`, else from the one `tinyreg.manual_seed` seeds. In eval
+The random transforms take one image or a batch, a NumPy array or a Tensor:
+    one image    a 2-D array (H, W) (what `MNIST` gives without a transform, where torchvision
+                 gives a PIL image), or a Tensor (H, W) or (C, H, W) (after `ToTensor`)
+    a batch      a NumPy array (N, H, W) or (N, C, H, W), or a Tensor (N, C, H, W)
+and return a new image or batch of the same kind, shape and dtype (except RandomCrop, whose
+output has the crop size; an integer image is rounded and clipped back to its dtype, as a PIL
+image stays 8-bit); the input is never modified. In a batch each image gets its own random
+parameters (the Trainer's `augment=` takes these). Parameters come from the transform's own
+generator when it was given a `seed`, else from the one `tinyreg.manual_seed` seeds. In eval
 mode (`.eval()`) a transform is the identity, as in Keras.
 
 Ranges follow torchvision:
     RandomRotation(degrees)   angle ~ U(-d, d), or U(lo, hi) for a pair; counter-clockwise
     RandomScale(scale)        factor ~ U(lo, hi) (> 1 zooms in)
-    RandomAffine(degrees, scale)  both in one warp
+    RandomAffine(degrees, translate, scale, shear)  all in one warp
     RandomFlip(horizontal, vertical, p)   each flip with probability p per image
+    RandomHorizontalFlip(p), RandomVerticalFlip(p)  torchvision's names for one direction
     RandomCrop(size, padding)  pad with `fill`, then a random size window per image
 Warps are bilinear about the image centre ((H - 1) / 2, (W - 1) / 2) with constant `fill`, so a
-90 degree rotation is exactly np.rot90. `Compose` merges consecutive rotations and scalings into
-one matrix per image: one pass over the pixels.
+90 degree rotation is exactly np.rot90. `Compose` merges consecutive warps into one matrix per
+image: one pass over the pixels.
+
+Coming from torchvision: the warps are bilinear (torchvision's default is nearest) and take no
+`interpolation`, `expand` or `center`; a random transform called on a Tensor (N, C, H, W) draws
+parameters per image (torchvision draws one set for the whole tensor); NumPy arrays, which
+torchvision's transforms refuse, are images or batches as listed above.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,24 +41,51 @@ import numpy as np
 from .. import random as _random
 from .. import validate as check
 from .._tensor import Tensor
-from ..device import kernels_for
+from ..device import kernels_for, to_device
 
 
-def _batch(owner: str, images: Any) -> tuple[np.ndarray, bool, bool]:
-    """(contiguous (N, C, H, W) float array, was a tensor?, had a channel axis?)."""
-    is_tensor = isinstance(images, Tensor)
+def _batch(owner: str, images: Any) -> tuple[np.ndarray, bool]:
+    """(contiguous (N, C, H, W) float array, had a channel axis?) of a batch."""
     array = check.float_array(owner, "images", images, finite_values=False)
     if array.ndim not in (3, 4):
         raise ValueError(f"{owner}: images must be (N, H, W) or (N, C, H, W), got shape "
                          f"{array.shape}")  # fmt: skip
     with_channels = array.ndim == 4
-    array = np.ascontiguousarray(array if with_channels else array[:, None])
-    return array, is_tensor, with_channels
+    return np.ascontiguousarray(array if with_channels else array[:, None]), with_channels
 
 
-def _restore(out: np.ndarray, is_tensor: bool, with_channels: bool) -> Any:
-    out = out if with_channels else out[:, 0]
-    return Tensor(out) if is_tensor else out
+def _as_dtype(out: np.ndarray, dtype: np.dtype | None) -> np.ndarray:
+    """`out` in an integer `dtype` (rounded and clipped to its range), else as it is."""
+    if dtype is None or dtype.kind not in "iu":
+        return out
+    info = np.iinfo(dtype)
+    return np.clip(np.rint(out), info.min, info.max).astype(dtype)
+
+
+def _images(owner: str, images: Any) -> tuple[np.ndarray, Callable[[np.ndarray], Any]]:
+    """(contiguous (N, C, H, W) float array, the function that turns a result back into the
+    caller's form): one image (a 2-D array; a 2-D or 3-D Tensor) or a batch (see the module)."""
+    source = check.unwrap(images)
+    dtype, ndim = getattr(source, "dtype", None), np.ndim(source)
+    is_tensor = isinstance(images, Tensor)
+    if ndim not in (2, 3, 4):
+        raise ValueError(f"{owner}: images must be one image (H, W) (a Tensor also (C, H, W)) or "
+                         f"a batch (N, H, W) or (N, C, H, W), got shape "
+                         f"{np.shape(source)}")  # fmt: skip
+    single = ndim == 2 or (ndim == 3 and is_tensor)
+    if single:
+        source = (source if hasattr(source, "shape") else np.asarray(source))[None]
+    array, with_channels = _batch(owner, source)
+
+    def restore(out: np.ndarray) -> Any:
+        if single:
+            out = out[0] if with_channels else out[0, 0]
+        elif not with_channels:
+            out = out[:, 0]
+        out = _as_dtype(out, dtype)
+        return Tensor(out) if is_tensor else out
+
+    return array, restore
 
 
 def _range(owner: str, name: str, value: Any, symmetric: bool) -> tuple[float, float]:
@@ -66,8 +106,8 @@ def _fill(owner: str, fill: Any) -> float:
 
 
 class _Random:
-    """What every random batch transform shares: an optional seed for its own generator (else
-    the one `tinyreg.manual_seed` seeds) and a training / eval mode."""
+    """What every random transform shares: an optional seed for its own generator (else the one
+    `tinyreg.manual_seed` seeds) and a training / eval mode."""
 
     def __init__(self, seed: int | None = None):
         if seed is not None:
@@ -94,10 +134,8 @@ class Transform(_Random):
     """Base class: random per-image parameters, identity (a copy) in eval mode."""
 
     def __call__(self, images: Any) -> Any:
-        array, is_tensor, with_channels = _batch(type(self).__name__, images)
-        if not self.training:
-            return _restore(array.copy(), is_tensor, with_channels)
-        return _restore(self.apply(array), is_tensor, with_channels)
+        array, restore = _images(type(self).__name__, images)
+        return restore(self.apply(array) if self.training else array.copy())
 
     def apply(self, images: np.ndarray) -> np.ndarray:
         """Transform a contiguous (N, C, H, W) float batch; subclasses implement it."""
@@ -105,7 +143,8 @@ class Transform(_Random):
 
 
 class AffineTransform(Transform):
-    """A transform that is one 2x2 matrix per image (the part that maps output to input)."""
+    """A transform that is one affine map per image: a 2x2 matrix and an offset, mapping each
+    output pixel (about the centre) to the input position it reads."""
 
     fill: float
 
@@ -113,14 +152,21 @@ class AffineTransform(Transform):
         """(n, 2, 2) matrices mapping output to input positions, one per image."""
         raise NotImplementedError
 
+    def read_maps(self, n: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """((n, 2, 2) matrices, (n, 2) offsets (x, y) in pixels) for n images of that size: the
+        matrices of `linear_maps` and no offset, unless a subclass translates."""
+        return self.linear_maps(n), np.zeros((n, 2))
+
     def apply(self, images: np.ndarray) -> np.ndarray:
-        """One bilinear warp of each image by its matrix."""
-        return _warp(images, self.linear_maps(len(images)), self.fill)
+        """One bilinear warp of each image by its map."""
+        n, _, height, width = images.shape
+        return _warp(images, *self.read_maps(n, height, width), self.fill)
 
 
-def _warp(images: np.ndarray, maps: np.ndarray, fill: float) -> np.ndarray:
+def _warp(images: np.ndarray, linear: np.ndarray, offsets: np.ndarray, fill: float) -> np.ndarray:
     matrices = np.zeros((len(images), 2, 3))
-    matrices[:, :, :2] = maps
+    matrices[:, :, :2] = linear
+    matrices[:, :, 2] = offsets
     out = np.empty_like(images)
     kernels_for(images).affine_warp(images, matrices, fill, out)
     return out
@@ -138,7 +184,7 @@ class RandomRotation(AffineTransform):
     """Rotate each image by an angle ~ U(-degrees, degrees) (or U(lo, hi)) counter-clockwise
     about its centre, bilinear, with `fill` outside (torchvision's RandomRotation, bilinear)."""
 
-    def __init__(self, degrees: float | Sequence[float], fill: float = 0.0,
+    def __init__(self, degrees: float | Sequence[float], *, fill: float = 0.0,
                  seed: int | None = None):  # fmt: skip
         super().__init__(seed)
         self.degrees = _range("RandomRotation", "degrees", degrees, symmetric=True)
@@ -175,23 +221,73 @@ class RandomScale(AffineTransform):
         return np.eye(2) / self.rng.uniform(*self.scale, n)[:, None, None]
 
 
-class RandomAffine(AffineTransform):
-    """Rotation by U(-degrees, degrees) and scaling by U(scale) in one warp (torchvision's
-    RandomAffine without translation and shear)."""
+def _shear_ranges(shear: Any) -> tuple[tuple[float, float], tuple[float, float] | None]:
+    """(x range, y range or None) in degrees from torchvision's forms: d, (lo, hi) or
+    (x_lo, x_hi, y_lo, y_hi); each angle in (-90, 90)."""
+    owner = "RandomAffine"
+    if isinstance(shear, tuple | list) and len(shear) == 4:
+        ranges = _range(owner, "shear", shear[:2], True), _range(owner, "shear", shear[2:], True)
+    else:
+        ranges = _range(owner, "shear", shear, symmetric=True), None
+    if any(abs(v) >= 90 for r in ranges if r for v in r):
+        raise check.fail(owner, "shear", "angles in (-90, 90) degrees", shear)
+    return ranges
 
-    def __init__(self, degrees: float | Sequence[float], scale: Sequence[float] | None = None,
+
+class RandomAffine(AffineTransform):
+    """torchvision's RandomAffine in one bilinear warp per image: a rotation by an angle ~
+    U(-degrees, degrees), a shift by whole pixels dx ~ round(U(-a W, a W)) and dy ~ round(U(-b H,
+    b H)) for `translate=(a, b)`, a scaling by a factor ~ U(scale), and shears by angles ~
+    U(shear) along x (and along y for a 4-tuple (x_lo, x_hi, y_lo, y_hi)), composed as
+    torchvision's matrix (forward map T R S Sh_y Sh_x about the centre).
+
+    Coming from torchvision: the angle turns counter-clockwise, as RandomRotation's (torchvision's
+    RandomAffine turns clockwise: the same for a symmetric range); bilinear, with `fill` outside.
+    """
+
+    def __init__(self, degrees: float | Sequence[float],
+                 translate: Sequence[float] | None = None,
+                 scale: Sequence[float] | None = None, shear: Any = None, *,
                  fill: float = 0.0, seed: int | None = None):  # fmt: skip
         super().__init__(seed)
-        self.degrees = _range("RandomAffine", "degrees", degrees, symmetric=True)
-        self.scale = _scale_range("RandomAffine", scale) if scale is not None else None
-        self.fill = _fill("RandomAffine", fill)
+        owner = "RandomAffine"
+        self.degrees = _range(owner, "degrees", degrees, symmetric=True)
+        if translate is not None:
+            if not isinstance(translate, tuple | list) or len(translate) != 2:
+                raise check.fail(owner, "translate", "a pair (a, b) of fractions", translate)
+            translate = tuple(check.number(owner, f"translate[{i}]", t, 0.0, 1.0)
+                              for i, t in enumerate(translate))  # fmt: skip
+        self.translate = translate
+        self.scale = _scale_range(owner, scale) if scale is not None else None
+        self.shear = _shear_ranges(shear) if shear is not None else None
+        self.fill = _fill(owner, fill)
 
     def linear_maps(self, n: int) -> np.ndarray:
-        """A rotation, then a scaling, per image, as one matrix."""
+        """A rotation, then a scaling, then the shears, per image, as one matrix (read from
+        Sh_x^-1 Sh_y^-1 S^-1 R^-1)."""
         maps = _rotations(self.rng.uniform(*self.degrees, n))
         if self.scale is not None:
             maps = maps / self.rng.uniform(*self.scale, n)[:, None, None]
+        if self.shear is not None:
+            tan_x = np.tan(np.deg2rad(self.rng.uniform(*self.shear[0], n)))
+            tan_y = (np.tan(np.deg2rad(self.rng.uniform(*self.shear[1], n)))
+                     if self.shear[1] else np.zeros(n))  # fmt: skip
+            inverse = np.stack([np.stack([1 + tan_x * tan_y, tan_x], -1),
+                                np.stack([tan_y, np.ones(n)], -1)], -2)  # fmt: skip
+            maps = inverse @ maps
         return maps
+
+    def read_maps(self, n: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """The matrices of `linear_maps` and, with `translate`, the offsets that shift each
+        image by whole pixels (read from -A t)."""
+        linear, offsets = super().read_maps(n, height, width)
+        if self.translate is not None:
+            a, b = self.translate
+            dx = self.rng.uniform(-a * width, a * width, n)
+            dy = self.rng.uniform(-b * height, b * height, n)
+            shifts = np.rint(np.stack([dx, dy], -1))
+            offsets = -(linear @ shifts[..., None])[..., 0]
+        return linear, offsets
 
 
 class RandomFlip(Transform):
@@ -215,15 +311,33 @@ class RandomFlip(Transform):
         return out
 
 
-class RandomCrop(Transform):
-    """Pad each side by `padding` pixels of `fill`, then cut a random `size` window per image."""
+class RandomHorizontalFlip(RandomFlip):
+    """Flip each image left-right with probability p (torchvision's RandomHorizontalFlip)."""
 
-    def __init__(self, size: int | Sequence[int], padding: int = 0, fill: float = 0.0,
-                 seed: int | None = None):  # fmt: skip
+    def __init__(self, p: float = 0.5, *, seed: int | None = None):
+        super().__init__(horizontal=True, vertical=False, p=p, seed=seed)
+
+
+class RandomVerticalFlip(RandomFlip):
+    """Flip each image upside-down with probability p (torchvision's RandomVerticalFlip)."""
+
+    def __init__(self, p: float = 0.5, *, seed: int | None = None):
+        super().__init__(horizontal=False, vertical=True, p=p, seed=seed)
+
+
+class RandomCrop(Transform):
+    """Pad each side by `padding` pixels of `fill`, then cut a random `size` window per image
+    (torchvision's RandomCrop; `padding` is one int for every side, None meaning 0: torchvision's
+    per-side paddings, `pad_if_needed` and padding modes other than constant are not
+    implemented)."""
+
+    def __init__(self, size: int | Sequence[int], padding: int | None = None, *,
+                 fill: float = 0.0, seed: int | None = None):  # fmt: skip
         super().__init__(seed)
         self.size = check.pair("RandomCrop", "size", size, kind="int")
         if min(self.size) < 1:
             raise check.fail("RandomCrop", "size", "a positive int or (height, width)", size)
+        padding = 0 if padding is None else padding
         self.padding = check.integer("RandomCrop", "padding", padding, low=0)
         self.fill = _fill("RandomCrop", fill)
 
@@ -242,46 +356,136 @@ class RandomCrop(Transform):
         return out
 
 
-class Compose(Transform):
-    """Apply transforms in order; consecutive rotations and scalings with the same fill become
-    one warp (their matrices multiply), so they cost one pass over the pixels."""
+def _on_arrays(t: Any) -> bool:
+    """Whether `t` works on (N, C, H, W) float arrays (a random transform, or a Compose of only
+    those), so that a Compose can run it without converting the images back and forth."""
+    return isinstance(t, Transform) and (
+        not isinstance(t, Compose) or all(map(_on_arrays, t.transforms))
+    )
 
-    def __init__(self, transforms: Sequence[Transform]):
+
+class Compose(Transform):
+    """Apply transforms in order (torchvision's Compose): random transforms and any other
+    callables (`ToTensor()`, `Normalize(...)`, a function). Consecutive warps (rotations,
+    scalings, affines) with the same fill become one warp (their maps multiply), so they cost one
+    pass over the pixels. `train()`/`eval()` set the mode of the random transforms in it; the
+    other callables run in either mode."""
+
+    def __init__(self, transforms: Sequence[Callable[[Any], Any]]):
         super().__init__()
         if isinstance(transforms, Transform) or not isinstance(transforms, Sequence):
             raise TypeError(f"Compose: transforms must be a list of transforms, got a "
                             f"{type(transforms).__name__}")  # fmt: skip
         for i, t in enumerate(transforms):
-            check.instance("Compose", f"transforms[{i}]", t, Transform,
-                           "a tinyreg.augment transform")  # fmt: skip
+            if not callable(t):
+                raise TypeError(f"Compose: transforms[{i}] must be a transform (a callable), got "
+                                f"a {type(t).__name__} ({check.describe(t)})")  # fmt: skip
         self.transforms = list(transforms)
 
     def train(self, mode: bool = True) -> Compose:
-        """Set the mode of the composition and of every transform in it."""
+        """Set the mode of the composition and of every random transform in it."""
         super().train(mode)
         for t in self.transforms:
-            t.train(mode)
+            if isinstance(t, _Random):
+                t.train(mode)
         return self
 
-    def apply(self, images: np.ndarray) -> np.ndarray:
-        """Apply the transforms in order, merging consecutive warps into one."""
-        pending: list[AffineTransform] = []
-        for t in [*self.transforms, None]:
-            mergeable = isinstance(t, AffineTransform) and (
-                not pending or t.fill == pending[0].fill
-            )
-            if mergeable:
-                pending.append(t)
-                continue
-            if pending:  # reading from A1 A2 ... applies the first transform first
-                maps = pending[0].linear_maps(len(images))
-                for later in pending[1:]:
-                    maps = maps @ later.linear_maps(len(images))
-                images = _warp(images, maps, pending[0].fill)
-                pending = [t] if isinstance(t, AffineTransform) else []
-            if t is not None and not isinstance(t, AffineTransform):
-                images = t.apply(images)
+    def __call__(self, images: Any) -> Any:
+        for on_arrays, group in itertools.groupby(self.transforms, _on_arrays):
+            if on_arrays:
+                array, restore = _images("Compose", images)
+                images = restore(_apply_in_order(list(group), array) if self.training
+                                 else array.copy())  # fmt: skip
+            else:
+                for t in group:
+                    images = t(images)
         return images
+
+    def apply(self, images: np.ndarray) -> np.ndarray:
+        """Apply the transforms (all random transforms) in order, merging consecutive warps."""
+        return _apply_in_order(self.transforms, images)
+
+
+def _apply_in_order(transforms: list[Transform], images: np.ndarray) -> np.ndarray:
+    """Apply array transforms in order; consecutive warps with the same fill in one pass (reading
+    from A1 (A2 p + t2) + t1 applies the first transform first)."""
+    pending: list[AffineTransform] = []
+    for t in [*transforms, None]:
+        if isinstance(t, AffineTransform) and (not pending or t.fill == pending[0].fill):
+            pending.append(t)
+            continue
+        if pending:
+            n, h, w = len(images), *images.shape[2:]
+            linear, offsets = pending[0].read_maps(n, h, w)
+            for later in pending[1:]:
+                later_linear, later_offsets = later.read_maps(n, h, w)
+                offsets = (linear @ later_offsets[..., None])[..., 0] + offsets
+                linear = linear @ later_linear
+            images = _warp(images, linear, offsets, pending[0].fill)
+            pending = [t] if isinstance(t, AffineTransform) else []
+        if t is not None and not isinstance(t, AffineTransform):
+            images = t.apply(images)
+    return images
+
+
+class ToTensor:
+    """torchvision's ToTensor: an image array (H, W) or (H, W, C) -> a Tensor (C, H, W); a uint8
+    image is scaled to float32 in [0, 1] (x / 255), any other dtype is kept unscaled, as in
+    torchvision. A Tensor is a TypeError (it is converted already)."""
+
+    def __call__(self, pic: Any) -> Tensor:
+        if isinstance(pic, Tensor) or not isinstance(pic, np.ndarray):
+            raise TypeError(f"ToTensor: pic should be a NumPy image array (H, W) or (H, W, C), "
+                            f"got a {type(pic).__name__}")  # fmt: skip
+        if pic.ndim not in (2, 3):
+            raise ValueError(f"ToTensor: pic should be 2 or 3 dimensional (H, W) or (H, W, C), "
+                             f"got shape {pic.shape}")  # fmt: skip
+        chw = np.ascontiguousarray((pic[:, :, None] if pic.ndim == 2 else pic).transpose(2, 0, 1))
+        if chw.dtype == np.uint8:
+            return Tensor(chw.astype(np.float32) / np.float32(255))
+        return Tensor(chw)
+
+    def __repr__(self) -> str:
+        return "ToTensor()"
+
+
+class Normalize:
+    """torchvision's Normalize: out[c] = (x[c] - mean[c]) / std[c] for each channel c of a float
+    Tensor (..., C, H, W) (one image or a batch), differentiable; mean and std are sequences (one
+    value per channel) or numbers, cast to the tensor's dtype. A zero std is a ValueError. With
+    `inplace=True` the tensor's own array is overwritten (refused for a tensor that requires
+    grad)."""
+
+    def __init__(self, mean: Sequence[float] | float, std: Sequence[float] | float,
+                 inplace: bool = False):  # fmt: skip
+        self.mean = tuple(check.finite("Normalize", "mean", m) for m in np.atleast_1d(mean))
+        self.std = tuple(check.finite("Normalize", "std", s) for s in np.atleast_1d(std))
+        self.inplace = check.boolean("Normalize", "inplace", inplace)
+
+    def __call__(self, tensor: Tensor) -> Tensor:
+        owner = "Normalize"
+        check.instance(owner, "tensor", tensor, Tensor, "a Tensor image (..., C, H, W)")
+        if tensor.dtype.kind != "f":
+            raise TypeError(f"{owner}: tensor must be a float tensor, got dtype {tensor.dtype}")
+        if tensor.ndim < 3:
+            raise ValueError(f"{owner}: expected a tensor image of shape (..., C, H, W), got "
+                             f"shape {tensor.shape}")  # fmt: skip
+        mean = np.asarray(self.mean, tensor.dtype).reshape(-1, 1, 1)
+        std = np.asarray(self.std, tensor.dtype).reshape(-1, 1, 1)
+        if not std.all():
+            raise ValueError(f"{owner}: std evaluated to zero after conversion to "
+                             f"{tensor.dtype}, leading to division by zero")  # fmt: skip
+        mean, std = to_device(mean, tensor.device), to_device(std, tensor.device)
+        if not self.inplace:
+            return (tensor - mean) / std
+        if tensor.requires_grad:
+            raise RuntimeError(f"{owner}: inplace=True on a tensor that requires grad")
+        tensor.data -= mean
+        tensor.data /= std
+        return tensor
+
+    def __repr__(self) -> str:
+        return f"Normalize(mean={list(self.mean)}, std={list(self.std)})"
 
 
 class _LabelMixing(_Random):
@@ -303,7 +507,7 @@ class _LabelMixing(_Random):
 
     def __call__(self, images: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
         owner = type(self).__name__
-        array, _, with_channels = _batch(owner, images)
+        array, with_channels = _batch(owner, images)
         y = check.label_array(owner, "labels", labels)
         if y.shape != (len(array),):
             raise ValueError(f"{owner}: labels must be one class index per image ({len(array)},), "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -30,14 +31,36 @@ def sigmoid(x: Tensor) -> Tensor:
     return x.sigmoid()
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x) / sum(exp(x)) along `axis`; see `Tensor.softmax`."""
-    return x.softmax(axis)
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:  # fmt: skip
+    """PyTorch's F.softmax: exp(x) / sum(exp(x)) along `dim` (see `Tensor.softmax`), in `dtype`
+    if given. dim=None is PyTorch's deprecated implicit choice, with its warning."""
+    x = _cast(as_tensor(input), dtype)
+    return x.softmax(_dim("softmax", x.ndim, dim, _stacklevel))
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """x - logsumexp(x) along `axis`; see `Tensor.log_softmax`."""
-    return x.log_softmax(axis)
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype: Any = None) -> Tensor:  # fmt: skip
+    """PyTorch's F.log_softmax: x - logsumexp(x) along `dim` (see `Tensor.log_softmax`); dim and
+    dtype as in `softmax`."""
+    x = _cast(as_tensor(input), dtype)
+    return x.log_softmax(_dim("log_softmax", x.ndim, dim, _stacklevel))
+
+
+def _dim(name: str, ndim: int, dim: int | None, stacklevel: int) -> int:
+    """`dim`, or PyTorch's implicit choice for dim=None (0 for 0-, 1- and 3-d input, else 1)
+    with its deprecation warning."""
+    if dim is not None:
+        return dim
+    dim = 0 if ndim in (0, 1, 3) else 1
+    message = (f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+               "include dim=X as an argument.")  # fmt: skip
+    warnings.warn(message, UserWarning, stacklevel=stacklevel)
+    return dim
+
+
+def _cast(x: Tensor, dtype: Any) -> Tensor:
+    return x if dtype is None or x.dtype == dtype else x.astype(dtype)
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:

@@ -1,4 +1,11 @@
-"""The affine map of a Linear/Dense layer."""
+"""The affine maps of the linear layers, each one op with its backward:
+
+    linear(x, W, b) = x @ W^T + b   PyTorch's F.linear: W is (out, in), x is (*, in)
+    dense(x, W, b)  = x @ W + b     tinyreg's nn.Dense: W is (in, out), x is (N, in)
+
+Gradients (x2 = x as rows of in features, g2 = the output gradient as rows): for linear,
+dx = g2 @ W, dW = g2^T @ x2; for dense, dx = g2 @ W^T, dW = x2^T @ g2; db = column sums of g2.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +13,37 @@ from ..._tensor import Tensor, as_tensor
 from ...autograd.function import op
 
 
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """x @ weight + bias as one op: dx = g @ weight^T, dweight = x^T @ g, dbias = sum_rows(g)."""
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """PyTorch's F.linear: input @ weight^T + bias, weight (out_features, in_features), input
+    (*, in_features) with any leading dimensions (or 1-D)."""
+    return _affine("linear", input, weight, bias, weight_is_out_by_in=True)
+
+
+def dense(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """tinyreg's Dense layer: x @ weight + bias, weight (in_features, out_features), x (N, in)."""
+    return _affine("dense", x, weight, bias, weight_is_out_by_in=False)
+
+
+def _affine(name: str, x: Tensor, weight: Tensor, bias: Tensor | None,
+            weight_is_out_by_in: bool) -> Tensor:  # fmt: skip
     x = as_tensor(x)
     a, w = x.data, weight.data
-    if a.ndim != 2 or a.shape[1] != w.shape[0]:
-        raise ValueError(f"linear: input shape {a.shape} does not match weight shape {w.shape}")
-    out = a @ w
+    fan_in = w.shape[1] if weight_is_out_by_in else w.shape[0]
+    if w.ndim != 2 or a.ndim < 1 or a.shape[-1] != fan_in or (name == "dense" and a.ndim != 2):
+        raise ValueError(f"{name}: input shape {a.shape} does not match weight shape {w.shape}")
+    rows = a.reshape(-1, fan_in)
+    out = rows @ (w.T if weight_is_out_by_in else w)
     if bias is not None:
         out += bias.data
+    out = out.reshape(*a.shape[:-1], out.shape[-1])
 
     def backward(g):
-        gx = g @ w.T if x.requires_grad else None
-        gw = a.T @ g if weight.requires_grad else None
-        return gx, gw, (g.sum(axis=0) if bias is not None else None)
+        g2 = g.reshape(-1, g.shape[-1])
+        gx = gw = None
+        if x.requires_grad:
+            gx = (g2 @ w if weight_is_out_by_in else g2 @ w.T).reshape(a.shape)
+        if weight.requires_grad:
+            gw = g2.T @ rows if weight_is_out_by_in else rows.T @ g2
+        return gx, gw, (g2.sum(axis=0) if bias is not None else None)
 
-    return op("linear", out, (x, weight, bias if bias is not None else x), backward)
+    return op(name, out, (x, weight, bias if bias is not None else x), backward)

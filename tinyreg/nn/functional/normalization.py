@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..._tensor import Tensor, as_tensor
@@ -11,15 +13,16 @@ from ...device import (
     contiguous,
     kernels_for,
 )
+from ...validate import unwrap
 
 
 def batch_norm(
     x: Tensor,
-    running_mean: np.ndarray | None,
-    running_var: np.ndarray | None,
+    running_mean: Any,
+    running_var: Any,
     weight: Tensor | None = None,
     bias: Tensor | None = None,
-    training: bool = True,
+    training: bool = False,
     momentum: float = 0.1,
     eps: float = 1e-5,
 ) -> Tensor:
@@ -31,11 +34,14 @@ def batch_norm(
     training: xhat = (x - mean_B) / sqrt(var_B + eps) with the biased batch variance, and
         running = (1 - momentum) * running + momentum * batch with the *unbiased* variance;
     eval: xhat = (x - running_mean) / sqrt(running_var + eps).
-    Then y = weight * xhat + bias. One fused kernel computes the statistics and y; one computes
-    dx, dweight and dbias.
+    Then y = weight * xhat + bias (either may be None). One fused kernel computes the statistics
+    and y; one computes dx, dweight and dbias. PyTorch's signature and default (training=False,
+    which needs the running statistics); running_mean and running_var are arrays or Tensors,
+    updated in place while training.
     """
     x = as_tensor(x)
     a = x.data
+    running_mean, running_var = unwrap(running_mean), unwrap(running_var)
     if a.ndim == 4:
         n, c, h, w = a.shape
         planes = (x if a.flags.c_contiguous else x.contiguous()).reshape(n, c, h * w)
@@ -48,11 +54,13 @@ def batch_norm(
     count = a.size // c if c else 0  # values per channel
     column = (c,) if a.ndim == 2 else (c, 1)  # broadcasts per-channel values against x
     if not training:  # a few plain ops: autograd gives the gradient of the affine map
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var must be given in "
+                             "evaluation mode (training=False)")  # fmt: skip
         invstd = (1.0 / np.sqrt(running_var.astype(np.float64) + eps)).astype(a.dtype)
-        xhat = (x - running_mean.astype(a.dtype).reshape(column)) * invstd.reshape(column)
-        if weight is None:
-            return xhat
-        return xhat * weight.reshape(column) + bias.reshape(column)
+        y = (x - running_mean.astype(a.dtype).reshape(column)) * invstd.reshape(column)
+        y = y if weight is None else y * weight.reshape(column)
+        return y if bias is None else y + bias.reshape(column)
     if count < 2:
         raise ValueError(
             f"batch_norm: expected more than 1 value per channel when training, got input "

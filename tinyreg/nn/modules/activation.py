@@ -1,4 +1,8 @@
-"""Activation layers: each is its function of nn.functional as a Module."""
+"""Activation layers: each is its function of nn.functional as a Module.
+
+Deliberate difference: PyTorch's `inplace=True` is accepted (ReLU, LeakyReLU, ELU, SiLU, and
+Dropout) and computes out of place: the same values, and the input is not overwritten.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,24 @@ from .. import functional as F
 from .module import Module
 
 
-class ReLU(Module):
-    """max(x, 0) elementwise."""
+class _Inplace(Module):
+    """An elementwise activation that takes PyTorch's `inplace` flag (computed out of place)."""
 
     elementwise = True  # acts on each feature alone (reg.prune relies on it)
+    _shown: tuple = ()  # the settings its repr shows, before inplace
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = check.boolean(type(self).__name__, "inplace", inplace)
+
+    def extra_repr(self) -> str:
+        """The settings, then "inplace=True" when set, as PyTorch prints them."""
+        shown = [f"{name}={getattr(self, name)}" for name in self._shown]
+        return ", ".join(shown + (["inplace=True"] if self.inplace else []))
+
+
+class ReLU(_Inplace):
+    """max(x, 0) elementwise."""
 
     def forward(self, x: Tensor) -> Tensor:
         """max(x, 0)."""
@@ -38,13 +56,13 @@ class Sigmoid(Module):
         return x.sigmoid()
 
 
-class LeakyReLU(Module):
+class LeakyReLU(_Inplace):
     """x where x > 0, else negative_slope * x (PyTorch's LeakyReLU)."""
 
-    elementwise = True
+    _shown = ("negative_slope",)
 
-    def __init__(self, negative_slope: float = 0.01):
-        super().__init__()
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
+        super().__init__(inplace)
         self.negative_slope = check.finite("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -52,13 +70,13 @@ class LeakyReLU(Module):
         return F.leaky_relu(x, self.negative_slope)
 
 
-class ELU(Module):
+class ELU(_Inplace):
     """x where x > 0, else alpha * (exp(x) - 1) (PyTorch's ELU)."""
 
-    elementwise = True
+    _shown = ("alpha",)
 
-    def __init__(self, alpha: float = 1.0):
-        super().__init__()
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__(inplace)
         self.alpha = check.finite("ELU", "alpha", alpha)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -81,10 +99,8 @@ class Softplus(Module):
         return F.softplus(x, self.beta, self.threshold)
 
 
-class SiLU(Module):
+class SiLU(_Inplace):
     """x * sigmoid(x) (PyTorch's SiLU, also called swish)."""
-
-    elementwise = True
 
     def forward(self, x: Tensor) -> Tensor:
         """F.silu(x)."""
@@ -106,20 +122,25 @@ class GELU(Module):
 
 
 class Softmax(Module):
-    """exp(x) / sum(exp(x)) along `dim` (PyTorch's Softmax)."""
+    """exp(x) / sum(exp(x)) along `dim` (PyTorch's Softmax). dim=None is PyTorch's deprecated
+    implicit choice, with its warning: dim 0 for 0-, 1- and 3-d input, else dim 1."""
 
-    def __init__(self, dim: int = -1):
+    def __init__(self, dim: int | None = None):
         super().__init__()
-        self.dim = check.integer("Softmax", "dim", dim)
+        self.dim = None if dim is None else check.integer(type(self).__name__, "dim", dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        """x.softmax(dim)."""
-        return x.softmax(self.dim)
+        """F.softmax(x, dim)."""
+        return F.softmax(x, self.dim, _stacklevel=5)
+
+    def extra_repr(self) -> str:
+        """ "dim=..."."""
+        return f"dim={self.dim}"
 
 
 class LogSoftmax(Softmax):
-    """x - logsumexp(x) along `dim` (PyTorch's LogSoftmax)."""
+    """x - logsumexp(x) along `dim` (PyTorch's LogSoftmax; dim=None as Softmax's)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        """x.log_softmax(dim)."""
-        return x.log_softmax(self.dim)
+        """F.log_softmax(x, dim)."""
+        return F.log_softmax(x, self.dim, _stacklevel=5)

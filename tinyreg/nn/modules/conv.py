@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from ... import random as _random
 from ... import validate as check
 from ..._tensor import Tensor
 from .. import functional as F
 from ..parameter import Parameter
+from .linear import reset_affine
 from .module import Module
 
 
@@ -19,12 +18,19 @@ class Conv2d(Module):
     """2-D convolution, PyTorch's Conv2d: weight (out_channels, in_channels, kh, kw), bias
     (out_channels,); see `functional.conv2d` for the formula. Initialized as PyTorch does:
     weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels * kh * kw. The
-    weight is penalized by default (as Dense weights), the bias not."""
+    weight is penalized by default (as Dense weights), the bias not; it is marked unit_axis=0 (a
+    group penalty or MaxNorm groups it by filter). PyTorch's arguments, in its order; groups must
+    be 1 and padding_mode "zeros" (tinyreg has neither grouped convolutions nor padding modes)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, bias: bool = True):  # fmt: skip
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros"):  # fmt: skip
         super().__init__()
         owner = "Conv2d"
+        if check.integer(owner, "groups", groups, low=1) != 1:
+            raise ValueError(f"Conv2d: groups must be 1 (tinyreg has no grouped convolutions), "
+                             f"got {groups}")  # fmt: skip
+        check.choice(owner, "padding_mode", padding_mode, ("zeros",))
         self.in_channels = check.integer(owner, "in_channels", in_channels, low=1)
         self.out_channels = check.integer(owner, "out_channels", out_channels, low=1)
         self.kernel_size = check.int_pair(owner, "kernel_size", kernel_size, 1)
@@ -38,14 +44,14 @@ class Conv2d(Module):
         else:
             self.padding = check.int_pair(owner, "padding", padding, 0)
         bias = check.boolean(owner, "bias", bias)
-        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-        bound = 1.0 / math.sqrt(fan_in)
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
-        generator = _random.generator()
-        self.weight = Parameter(generator.uniform(-bound, bound, shape).astype(np.float32),
-                                regularize=True)  # fmt: skip
-        self.bias = (Parameter(generator.uniform(-bound, bound, out_channels).astype(np.float32))
-                     if bias else None)  # fmt: skip
+        self.weight = Parameter(np.empty(shape, np.float32), regularize=True, unit_axis=0)
+        self.bias = Parameter(np.empty(self.out_channels, np.float32)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw new weights with PyTorch's initialization (see the class docstring)."""
+        reset_affine(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         """The convolution of (N, in_channels, H, W) input."""

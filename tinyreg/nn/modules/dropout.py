@@ -12,19 +12,21 @@ from .module import Module
 class Dropout(Module):
     """Randomly zero units with probability p while training, scaling survivors by 1 / (1 - p):
     y = x * m / (1 - p), m ~ Bernoulli(1 - p). Identity in eval mode. p is the *drop* probability
-    (PyTorch, Keras); the seed's formula uses the keep probability."""
+    (PyTorch, Keras); the seed's formula uses the keep probability. PyTorch's inplace=True is
+    accepted and computed out of place (the same values; the input is not overwritten)."""
 
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
-        self.p = check.number("Dropout", "p", p, 0.0, 1.0)
+        self.p = check.number(type(self).__name__, "p", p, 0.0, 1.0)
+        self.inplace = check.boolean(type(self).__name__, "inplace", inplace)
 
     def forward(self, x: Tensor) -> Tensor:
         """Dropout in training mode, the identity in eval mode."""
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
-        """ "p=..."."""
-        return f"p={self.p}"
+        """ "p=..., inplace=..." as PyTorch prints it."""
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout2d(Dropout):

@@ -13,29 +13,29 @@ from ..modules.module import Module
 
 
 def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False) -> float:  # fmt: skip
+                    error_if_nonfinite: bool = False) -> Tensor:  # fmt: skip
     """PyTorch's clip_grad_norm_: the norm of all gradients together,
     total = (sum_p ||g_p||^norm_type)^(1 / norm_type) (max |g| for norm_type=inf), and, when it
     exceeds max_norm, every gradient multiplied in place by max_norm / (total + 1e-6). Returns
-    the total norm before clipping (a float; PyTorch returns a tensor)."""
+    the total norm before clipping, as a 0-d tensor (float(total) is the number), computed in
+    float64 and given in the gradients' dtype."""
     owner = "clip_grad_norm_"
     params = [p for p in _parameters(owner, parameters) if p.grad is not None]
     max_norm = check.finite(owner, "max_norm", max_norm, low=0.0)
     norm_type = check.number(owner, "norm_type", norm_type, low=0.0, low_open=True)
-    if not params:
-        return 0.0
+    grads = [p.grad.data for p in params]
     if math.isinf(norm_type):
-        total = max(float(abs(p.grad).max()) if p.grad.size else 0.0 for p in params)
+        total = max((float(abs(g).max()) for g in grads if g.size), default=0.0)
     else:
-        total = sum(float((abs(p.grad.astype(np.float64)) ** norm_type).sum())
-                    for p in params) ** (1.0 / norm_type)  # fmt: skip
+        total = sum(float((abs(g.astype(np.float64)) ** norm_type).sum())
+                    for g in grads) ** (1.0 / norm_type)  # fmt: skip
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of the gradients is {total}")
     coefficient = max_norm / (total + 1e-6)
     if coefficient < 1:
         for p in params:
-            p.grad = p.grad * p.dtype.type(coefficient)
-    return total
+            p.grad.mul_(coefficient)
+    return Tensor(np.asarray(total, dtype=grads[0].dtype if grads else np.float32))
 
 
 def clip_grad_value_(parameters: Any, clip_value: float) -> None:
@@ -43,7 +43,7 @@ def clip_grad_value_(parameters: Any, clip_value: float) -> None:
     clip_value = check.finite("clip_grad_value_", "clip_value", clip_value, low=0.0)
     for p in _parameters("clip_grad_value_", parameters):
         if p.grad is not None:
-            p.grad = p.grad.clip(-clip_value, clip_value)
+            p.grad.clamp_(-clip_value, clip_value)
 
 
 def _parameters(owner: str, parameters: Any) -> list[Tensor]:
