@@ -72,7 +72,9 @@ def atomic_write(path: PathLike, write: Callable[[IO], None], text: bool = False
 
 
 def atomic_savez(path: PathLike, arrays: dict[str, np.ndarray]) -> None:
-    """Write an .npz next to `path`, then rename it over `path`: a crash leaves the old file."""
+    """Write an .npz next to `path`, then rename it over `path`: a crash leaves the old file. A
+    path that cannot be written is an error naming it, before anything is written."""
+    check_writable("save", path)
     atomic_write(path, lambda f: np.savez(f, **arrays))
 
 

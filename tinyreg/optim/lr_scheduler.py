@@ -43,18 +43,83 @@ class _Saved:
         """Every attribute except the optimizer (PyTorch's rule)."""
         return {k: v for k, v in vars(self).items() if k != "optimizer"}
 
+    # attribute -> its check, the constructor's rule (a loaded state must keep step() working)
+    _RULES: dict[str, tuple[str, dict[str, Any]]] = {
+        "last_epoch": ("integer", {"low": -1}),
+        "step_size": ("integer", {"low": 1}),
+        "T_max": ("integer", {"low": 1}),
+        "total_steps": ("integer", {"low": 1}),
+        "patience": ("integer", {"low": 0}),
+        "cooldown": ("integer", {"low": 0}),
+        "num_bad_epochs": ("integer", {"low": 0}),
+        "cooldown_counter": ("integer", {"low": 0}),
+        "gamma": ("finite", {"low": 0.0}),
+        "eta_min": ("finite", {"low": 0.0}),
+        "min_lr": ("finite", {"low": 0.0}),
+        "eps": ("finite", {"low": 0.0}),
+        "threshold": ("finite", {"low": 0.0}),
+        "factor": ("number", {"low": 0.0, "high": 1.0, "high_open": True}),
+        "best": ("number", {}),
+        "mode": ("choice", {"choices": ("min", "max")}),
+        "threshold_mode": ("choice", {"choices": ("rel", "abs")}),
+        "anneal_strategy": ("choice", {"choices": ("cos", "linear")}),
+    }
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore the counters saved by `state_dict`; unknown keys are an error."""
+        """Restore the counters saved by `state_dict`. All or nothing: unknown keys, a value of
+        another kind than the one it replaces, a list of another length (one value per group),
+        and a value the constructor would refuse (step_size=0, a NaN gamma, an unknown mode) are
+        errors, raised before any attribute changes."""
+        owner = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, dict):
+            raise check.fail(owner, "state", "a dict (a state_dict())", state, TypeError)
         unknown = set(state) - set(vars(self))
         if unknown:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: unknown keys "
-                             f"{sorted(unknown)}")  # fmt: skip
-        vars(self).update(state)
+            raise ValueError(f"{owner}: unknown keys {sorted(unknown)}")
+        checked = {key: _like(owner, key, value, vars(self)[key]) for key, value in state.items()}
+        for key, value in checked.items():
+            rule = self._RULES.get(key)
+            if rule is None:
+                continue
+            kind, options = rule
+            if kind == "choice":
+                check.choice(owner, key, value, options["choices"])
+            else:
+                checked[key] = getattr(check, kind)(owner, key, value, **options)
+        if "milestones" in checked:
+            milestones = enumerate(checked["milestones"])
+            checked["milestones"] = sorted(check.integer(owner, f"milestones[{i}]", m, low=0)
+                                           for i, m in milestones)  # fmt: skip
+        vars(self).update(checked)
 
     def get_last_lr(self) -> list[float]:
         """The rates the scheduler set last (PyTorch's `get_last_lr`: a rate edited in
         `param_groups` since then shows in `param_groups`, not here)."""
         return list(self._last_lr)
+
+
+def _like(owner: str, key: str, value: Any, current: Any) -> Any:
+    """`value` checked to be of the kind of `current`, the value it replaces: a bool for a bool,
+    an integer for an integer, a number (not NaN) for a float, a str for a str, and a list or
+    tuple of the same length (per-group values, phases) whose items are checked alike."""
+    if isinstance(current, bool):
+        return check.boolean(owner, key, value)
+    if isinstance(current, int | float):  # an integer stays one (a float for it is an error)
+        if isinstance(current, int) and not isinstance(value, float):
+            return check.integer(owner, key, value)
+        return check.number(owner, key, value)
+    if isinstance(current, str):
+        return check.instance(owner, key, value, str, "a str")
+    if isinstance(current, list | tuple):
+        if not isinstance(value, list | tuple):
+            raise check.fail(owner, key, f"a list of {len(current)}", value, TypeError)
+        if key == "milestones":  # any number of epochs, checked by the caller
+            return list(value)
+        if len(value) != len(current):
+            raise check.fail(owner, key, f"a list of {len(current)} (as saved)", value)
+        pairs = enumerate(zip(value, current, strict=True))
+        return type(current)(_like(owner, f"{key}[{i}]", v, c) for i, (v, c) in pairs)
+    return value
 
 
 def _optimizer_groups(owner: str, optimizer: Any, last_epoch: Any,

@@ -36,11 +36,20 @@ class AveragedModel(Module):
         self.n_averaged = 0
 
     def update_parameters(self, model: Module) -> None:
-        """Fold the model's current parameters into the average (the first call copies them)."""
-        ours, theirs = self.module.parameters(), model.parameters()
-        if len(ours) != len(theirs):
-            raise ValueError("AveragedModel.update_parameters: the model does not match the copy")
-        for avg, current in zip(ours, theirs, strict=True):
+        """Fold the model's current parameters into the average (the first call copies them).
+        Every parameter's name, shape and dtype is checked against the copy before any is
+        averaged, so a model of another architecture changes nothing."""
+        owner = "AveragedModel.update_parameters"
+        check.instance(owner, "model", model, Module, "a tinyreg Module")
+        ours, theirs = list(self.module.named_parameters()), list(model.named_parameters())
+        mine = [(name, p.shape, p.dtype) for name, p in ours]
+        given = [(name, p.shape, p.dtype) for name, p in theirs]
+        if mine != given:
+            wrong = next((g for m, g in zip(mine, given, strict=False) if m != g), None)
+            raise ValueError(f"{owner}: model must have the averaged copy's parameters "
+                             f"({len(mine)}: {mine[:3]}...), got {len(given)} that differ "
+                             f"first at {wrong}")  # fmt: skip
+        for (_, avg), (_, current) in zip(ours, theirs, strict=True):
             if self.n_averaged == 0:
                 avg.data[...] = current.data
             elif self.decay is None:
@@ -58,28 +67,47 @@ class AveragedModel(Module):
 def update_bn(data: Any, model: Module, batch_size: int = 64) -> None:
     """Recompute every BatchNorm layer's running statistics as the plain average over one pass
     of `data` (an array of inputs, or an iterable of batches or of (inputs, labels) pairs), in
-    training mode, as PyTorch's update_bn does with momentum=None; the model's mode is restored.
-    """
+    training mode, as PyTorch's update_bn does with momentum=None. All or nothing: every batch is
+    checked (a float array without NaN/Inf, more than one row) before any statistic changes, and
+    if the model fails on a batch (e.g. the wrong feature count) the running statistics, momenta
+    and every module's training mode are put back before the error propagates; on success the
+    momenta and modes are restored too."""
+    owner = "update_bn"
+    check.instance(owner, "model", model, Module, "a tinyreg Module")
     layers = [m for m in model.modules() if isinstance(m, BatchNorm1d)]
-    if not layers:
-        return
-    batch_size = check.integer("update_bn", "batch_size", batch_size, low=1)
+    batch_size = check.integer(owner, "batch_size", batch_size, low=1)
     if isinstance(data, np.ndarray | Tensor):
-        array = check.float_array("update_bn", "data", data)
+        array = check.float_array(owner, "data", data)
         batches = [array[i : i + batch_size] for i in range(0, len(array), batch_size)]
     else:
-        batches = [b[0] if isinstance(b, tuple | list) else b for b in data]
-    saved = [(m.momentum, m.training) for m in layers]
-    was_training = model.training
-    for m in layers:
-        m.running_mean[...] = 0
-        m.running_var[...] = 1
-    model.train()
-    with no_grad():
-        for k, xb in enumerate(batches, start=1):
-            for m in layers:
-                m.momentum = 1.0 / k  # running = running + (batch - running) / k
-            model(tensor(xb))
-    for m, (momentum, _) in zip(layers, saved, strict=True):
-        m.momentum = momentum
-    model.train(was_training)
+        batches = [check.float_array(owner, f"data batch {k}", b[0] if isinstance(b, tuple | list)
+                                     else b) for k, b in enumerate(data)]  # fmt: skip
+    if not layers:
+        return
+    if not batches or any(b.ndim == 0 or len(b) < 2 for b in batches):
+        sizes = [b.shape for b in batches]
+        raise ValueError(f"{owner}: data must be batches of more than one row (BatchNorm "
+                         f"expects more than 1 value per channel when training), got batch "
+                         f"shapes {sizes[:5]}")  # fmt: skip
+    saved = [(m.momentum, m.running_mean.copy(), m.running_var.copy()) for m in layers]
+    modes = [(m, m.training) for m in model.modules()]
+    done = False
+    try:
+        for m in layers:
+            m.running_mean[...] = 0
+            m.running_var[...] = 1
+        model.train()
+        with no_grad():
+            for k, xb in enumerate(batches, start=1):
+                for m in layers:
+                    m.momentum = 1.0 / k  # running = running + (batch - running) / k
+                model(tensor(xb))
+        done = True
+    finally:
+        for m, (momentum, mean, var) in zip(layers, saved, strict=True):
+            m.momentum = momentum
+            if not done:
+                m.running_mean[...] = mean
+                m.running_var[...] = var
+        for m, training in modes:
+            m.training = training

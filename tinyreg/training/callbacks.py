@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from .. import validate as check
+from ..optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 from ..serialization import check_writable, save
 from ..utils.best import Best, resolve_mode
 from .history import History
@@ -165,8 +166,11 @@ class EarlyStopping(Callback):
             trainer.stop_training = True
 
     def on_train_end(self, trainer: TrainerLike) -> None:
-        """Restore the best weights (if asked) and report the epochs in the history."""
-        if self.restore_best_weights and self.best_weights is not None:
+        """Restore the best weights (if asked, and training was not interrupted by Ctrl-C or a
+        NaN loss: then the trainer puts back its own best weights) and report the epochs in the
+        history."""
+        ended = not (trainer.history.interrupted or getattr(trainer.history, "failed", False))
+        if self.restore_best_weights and self.best_weights is not None and ended:
             trainer.model.load_state_dict(self.best_weights)
             if self.verbose:
                 print(f"EarlyStopping: restored the weights of epoch {self.best_epoch + 1}")
@@ -178,8 +182,11 @@ class ModelCheckpoint(Callback):
     """Save the model (an .npz via `tinyreg.save`, atomically) after each epoch, or only when
     `monitor` improves (by more than `min_delta`, as EarlyStopping) with `save_best_only`.
     `path` may contain `{epoch}` (counted from 1, as Keras's file names). The path's template and
-    its folder's writability are checked before training starts. `best` and `best_epoch` are
-    those of the last save (save_best_only)."""
+    its folder's writability are checked before training starts, and so is the monitor: with
+    save_best_only, a metric the fit will not log (val_loss without validation data) makes
+    `Trainer.fit` raise a ValueError before the first epoch (Keras only warns "Can save best
+    model only with val_loss available" at every epoch and writes nothing). `best` and
+    `best_epoch` are those of the last save (save_best_only)."""
 
     def __init__(self, path: str | os.PathLike, monitor: str = "val_loss", mode: str = "auto",
                  save_best_only: bool = True, min_delta: float = 0.0):  # fmt: skip
@@ -224,17 +231,20 @@ class LRSchedulerCallback(Callback):
     """Steps a learning-rate scheduler inside `Trainer.fit`: after every epoch (interval="epoch",
     for StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR), after every batch
     (interval="batch", for OneCycleLR), or with the epoch's `monitor` value for
-    ReduceLROnPlateau. The logged `lr` is the first group's rate during the epoch."""
+    ReduceLROnPlateau. The logged `lr` is the first group's rate during the epoch. The scheduler
+    must be an `optim.lr_scheduler` one (an optimizer, which has `step` too, is a TypeError);
+    `Trainer.fit` refuses, before training, a ReduceLROnPlateau monitor it will not log."""
 
     def __init__(self, scheduler: Any, interval: str = "epoch", monitor: str = "val_loss"):
-        if not hasattr(scheduler, "step"):
+        if not isinstance(scheduler, LRScheduler | ReduceLROnPlateau):  # an optimizer has step too
             raise TypeError(f"LRSchedulerCallback: scheduler must be an optim.lr_scheduler "
-                            f"scheduler, got a {type(scheduler).__name__}")  # fmt: skip
+                            f"scheduler (StepLR, OneCycleLR, ReduceLROnPlateau, ...), got "
+                            f"{check.describe(scheduler)}")  # fmt: skip
         self.scheduler = scheduler
         self.interval = check.choice("LRSchedulerCallback", "interval", interval,
                                      ("epoch", "batch"))  # fmt: skip
         self.monitor = check.instance("LRSchedulerCallback", "monitor", monitor, str, "a str")
-        self._plateau = type(scheduler).__name__ == "ReduceLROnPlateau"
+        self._plateau = isinstance(scheduler, ReduceLROnPlateau)
         if self._plateau and self.interval == "batch":
             raise ValueError("LRSchedulerCallback: ReduceLROnPlateau steps once per epoch")
 

@@ -2,7 +2,9 @@
 
 `Trainer.fit` appends each epoch's logs; EarlyStopping writes `stopped_epoch` and `best_epoch`
 at the end of training (its best epoch, by the rule of `tinyreg.utils.best`); Ctrl-C sets
-`interrupted`. Epochs count from 0, as in the Python API.
+`interrupted`, a NaN or Inf loss (TrainingError) sets `failed`; the epoch that was running
+then is not in the logs (interrupted work is never recorded as finished). Epochs count from 0,
+as in the Python API.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ __all__ = ["History"]
 
 class History:
     """Per-epoch logs: `history["val_loss"][epoch]`; `stopped_epoch` and `best_epoch` are set
-    by EarlyStopping (None when it did not run)."""
+    by EarlyStopping (None when it did not run); `interrupted` (Ctrl-C) and `failed` (a NaN or
+    Inf loss) say that training did not end normally."""
 
     def __init__(self) -> None:
         self.history: dict[str, list[float]] = {}
@@ -24,6 +27,7 @@ class History:
         self.stopped_epoch: int | None = None
         self.best_epoch: int | None = None
         self.interrupted = False
+        self.failed = False
 
     def append(self, epoch: int, logs: dict[str, float]) -> None:
         """Record the logs of `epoch` (0-based)."""

@@ -28,11 +28,12 @@ from ..nn import BatchNorm1d, Module
 from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
 from ..optim import Optimizer
+from ..optim.lr_scheduler import ReduceLROnPlateau
 from ..optim.swa_utils import AveragedModel
 from ..reg import Regularizer, penalized, sparsity
 from ..utils.best import Best, resolve_mode
 from ..utils.data import BatchSampler, RandomSampler, SequentialSampler
-from .callbacks import Callback
+from .callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
 from .history import History
 
 __all__ = ["Trainer", "TrainingError"]
@@ -99,7 +100,20 @@ class Trainer:
     ema: if given (a decay in [0, 1)), an exponential moving average of the weights is kept after
     every step (`optim.swa_utils.AveragedModel(model, decay=ema)`) and the model holds it when
     training ends, as Keras's use_ema does (EarlyStopping's restored weights, if any, come after
-    and win; BatchNorm statistics are the last ones seen).
+    and win; BatchNorm statistics are the last ones seen). Only a run that ends normally takes
+    the average: after a NaN loss or Ctrl-C the model holds the best epoch's (evaluated, not
+    averaged) weights, since the average may hold the exploded ones.
+
+    Ctrl-C (KeyboardInterrupt) is caught, unlike Keras's fit (which lets it propagate): fit
+    puts the best weights back, runs every callback's on_train_end, sets
+    `history.interrupted = True`, prints which weights the model holds, and returns the history
+    (the epoch that was running is not recorded). A NaN loss sets `history.failed` and raises
+    TrainingError after the same restore. The restore comes after the callbacks' on_train_end,
+    so the model holds what the message says. Checked before training, besides the data:
+    BatchNorm with one-sample batches (PyTorch's "expected more than 1 value per channel"), a
+    MixUp/CutMix whose num_classes is not the model's output count, and a
+    ModelCheckpoint(save_best_only=True) or ReduceLROnPlateau callback monitoring a metric this
+    fit will not log (e.g. val_loss without val=; Keras only warns each epoch).
     clip_grad_norm: if given, gradients are rescaled after each backward so that their total
     2-norm is at most this (`nn.utils.clip_grad_norm_`, PyTorch's rule).
 
@@ -200,6 +214,7 @@ class Trainer:
                                  f"{X.shape}; {error}") from None  # fmt: skip
             finally:
                 self.model.train(was_training)
+        self._outputs = out.shape[-1]
         if self._class_labels:
             classes = out.shape[-1]
             if y.ndim != 1:
@@ -289,9 +304,20 @@ class Trainer:
             raise ValueError(f"{owner}: monitor={self._monitor!r} needs validation data (val=)")
         self._best = Best(resolve_mode("auto", self._monitor), copy_weights=self.snapshot)
         batches = _batches(len(X), batch_size, shuffle, seed)
-        skip_single = len(X) % batch_size == 1 and any(
-            isinstance(m, BatchNorm1d) for m in self.model.modules()
-        )
+        batch_norm = any(isinstance(m, BatchNorm1d) for m in self.model.modules())
+        if batch_norm and min(batch_size, len(X)) == 1:
+            raise ValueError(f"{owner}: every training batch has one sample (batch_size="
+                             f"{batch_size}, {len(X)} rows) and the model has BatchNorm, which "
+                             "expects more than 1 value per channel when training (PyTorch's "
+                             "error); use a batch_size of 2 or more")  # fmt: skip
+        self._check_monitors(val is not None)
+        if getattr(self.augment, "mixes_labels", False):
+            given = getattr(self.augment, "num_classes", None)
+            if given != self._outputs:
+                raise ValueError(f"{owner}: augment {type(self.augment).__name__} has "
+                                 f"num_classes={given} but the model has {self._outputs} "
+                                 f"outputs; pass num_classes={self._outputs}")  # fmt: skip
+        skip_single = batch_norm and len(X) % batch_size == 1
         if skip_single:
             warnings.warn("Trainer.fit: the last batch of each epoch has one sample, which "
                           "BatchNorm cannot train on; it is skipped (choose another batch_size "
@@ -301,6 +327,7 @@ class Trainer:
 
         self.history, self.stop_training = History(), False
         self.averaged = AveragedModel(self.model, self.ema) if self.ema is not None else None
+        completed, reason, failed = False, None, False
         for callback in self.callbacks:
             callback.on_train_begin(self)
         try:
@@ -324,20 +351,60 @@ class Trainer:
                     callback.on_epoch_end(self, epoch, logs)
                 if self.stop_training:
                     break
+            completed = True
         except TrainingError as error:
-            raise TrainingError(self._restore_best(str(error))) from None
+            reason, failed = str(error), True
+            self.history.failed = True
         except KeyboardInterrupt:
             self.history.interrupted = True
-            message = self._restore_best("training interrupted")
-            print(f"\ntinyreg: {message}; the history so far is kept", file=sys.stderr)
+            reason = "training interrupted"
         finally:
-            if self.averaged is not None and self.averaged.n_averaged:
+            if completed and self.averaged is not None and self.averaged.n_averaged:
+                # only a finished run takes the average: after a NaN loss or Ctrl-C it may hold
+                # exploded weights, and the best epoch's weights are put back instead
                 self.model.load_state_dict({**self.model.state_dict(),
                                             **self._averaged_parameters()})  # fmt: skip
             self.model.eval()
             self._snapshot = None
-            _run_all([lambda c=c: c.on_train_end(self) for c in self.callbacks])
+            try:
+                _run_all([lambda c=c: c.on_train_end(self) for c in self.callbacks])
+            finally:
+                # after the callbacks, so that the model holds what the message says
+                message = self._restore_best(reason) if reason is not None else ""
+        if failed:
+            raise TrainingError(message)
+        if reason is not None:
+            print(f"\ntinyreg: {message}; the history so far is kept", file=sys.stderr)
         return self.history
+
+    def _check_monitors(self, has_val: bool) -> None:
+        """Refuse, before training, a ModelCheckpoint(save_best_only=True) or a
+        ReduceLROnPlateau LRSchedulerCallback whose monitor is a metric the trainer can log but
+        will not in this fit (a val_ metric without validation data, accuracy without that
+        metric, penalty without a penalty); other names may come from the user's callbacks."""
+        base = {"loss", "accuracy", "penalty", "total_loss", "lr", "sparsity", "epoch_time"}
+        possible = base | {"val_loss", "val_accuracy"}
+        logged = {"loss", "lr", "sparsity", "epoch_time"}
+        logged |= {"accuracy"} if "accuracy" in self.metrics else set()
+        logged |= {"penalty", "total_loss"} if self.penalty is not None else set()
+        if has_val:
+            logged |= {f"val_{k}" for k in ("loss", "accuracy") if k in logged}
+        for i, callback in enumerate(self.callbacks):
+            monitor = getattr(callback, "monitor", None)
+            if isinstance(callback, ModelCheckpoint) and callback.save_best_only:
+                what = "save_best_only needs it"
+            elif isinstance(callback, LRSchedulerCallback) and isinstance(
+                callback.scheduler, ReduceLROnPlateau
+            ):
+                what = "ReduceLROnPlateau steps with it"
+            else:
+                continue
+            if monitor in possible and monitor not in logged:
+                need = "validation data (val=)" if monitor.startswith("val_") else "it logged"
+                raise ValueError(f"Trainer.fit: callbacks[{i}] ({type(callback).__name__}) "
+                                 f"monitors {monitor!r}, which this fit does not log (it logs "
+                                 f"{', '.join(sorted(logged))}); {what}: give {need} or "
+                                 "another monitor")  # fmt: skip
 
     def _train_epoch(self, X: np.ndarray, y: np.ndarray, batches: BatchSampler, bar: Any,
                      epoch: int, skip_single: bool) -> dict[str, float]:  # fmt: skip

@@ -92,12 +92,15 @@ def _range(owner: str, name: str, value: Any, symmetric: bool) -> tuple[float, f
     """(lo, hi) from a number d (meaning (-d, d) when `symmetric`, else (d, d)) or a pair."""
     if not isinstance(value, tuple | list):
         d = check.finite(owner, name, value, low=0.0 if symmetric else None)
-        return (-d, d) if symmetric else (d, d)
-    if len(value) != 2:
-        raise check.fail(owner, name, "a number or a pair (lo, hi)", value)
-    lo, hi = (check.finite(owner, f"{name}[{i}]", v) for i, v in enumerate(value))
-    if lo > hi:
-        raise check.fail(owner, name, "a pair (lo, hi) with lo <= hi", value)
+        lo, hi = (-d, d) if symmetric else (d, d)
+    else:
+        if len(value) != 2:
+            raise check.fail(owner, name, "a number or a pair (lo, hi)", value)
+        lo, hi = (check.finite(owner, f"{name}[{i}]", v) for i, v in enumerate(value))
+        if lo > hi:
+            raise check.fail(owner, name, "a pair (lo, hi) with lo <= hi", value)
+    if not math.isfinite(hi - lo):  # NumPy's uniform (and torch's uniform_) needs a finite width
+        raise check.fail(owner, name, "a range whose width hi - lo is a finite number", value)
     return lo, hi
 
 
@@ -493,7 +496,8 @@ class _LabelMixing(_Random):
     `transform(images, labels)`, they return (mixed images, soft labels of shape (N, classes)),
     pairing each example with the next one in the batch (the batch rolled by 1, as
     torchvision.transforms.v2 does). The mixing weight lam ~ Beta(alpha, alpha), one per batch.
-    Identity (with one-hot labels) in eval mode."""
+    Identity (with one-hot labels) in eval mode. num_classes is required when called (None is
+    a ValueError then, as torchvision's for class-index labels)."""
 
     mixes_labels = True
 
@@ -512,7 +516,10 @@ class _LabelMixing(_Random):
         if y.shape != (len(array),):
             raise ValueError(f"{owner}: labels must be one class index per image ({len(array)},), "
                              f"got shape {y.shape}")  # fmt: skip
-        classes = self.num_classes or int(y.max()) + 1
+        if self.num_classes is None:  # torchvision's rule: a batch may lack the last class
+            raise ValueError(f"{owner}: num_classes is needed for class-index labels (a batch "
+                             "may not contain the highest class), got None")  # fmt: skip
+        classes = self.num_classes
         if y.min() < 0 or y.max() >= classes:
             raise ValueError(f"{owner}: labels must lie in [0, {classes}), got values in "
                              f"[{y.min()}, {y.max()}]")  # fmt: skip

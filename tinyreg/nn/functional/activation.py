@@ -14,6 +14,7 @@ from ...autograd.function import op
 from ...device import (
     on_gpu,
 )
+from .conv import floating
 
 
 def relu(x: Tensor) -> Tensor:
@@ -22,20 +23,27 @@ def relu(x: Tensor) -> Tensor:
 
 
 def tanh(x: Tensor) -> Tensor:
-    """tanh(x); see `Tensor.tanh`."""
-    return x.tanh()
+    """tanh(x); see `Tensor.tanh`. Integer input gives float32, as in PyTorch."""
+    return _promote(as_tensor(x)).tanh()
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    """1 / (1 + exp(-x)), without overflow; see `Tensor.sigmoid`."""
-    return x.sigmoid()
+    """1 / (1 + exp(-x)), without overflow; see `Tensor.sigmoid`. Integer input gives float32, as
+    in PyTorch."""
+    return _promote(as_tensor(x)).sigmoid()
+
+
+def _promote(x: Tensor) -> Tensor:
+    """x, or x as float32 when it holds integers or bools (PyTorch's promotion for sigmoid and
+    tanh)."""
+    return x if np.issubdtype(np.dtype(x.dtype), np.floating) else x.astype(np.float32)
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
             dtype: Any = None) -> Tensor:  # fmt: skip
     """PyTorch's F.softmax: exp(x) / sum(exp(x)) along `dim` (see `Tensor.softmax`), in `dtype`
     if given. dim=None is PyTorch's deprecated implicit choice, with its warning."""
-    x = _cast(as_tensor(input), dtype)
+    x = floating("softmax", "input", _cast(as_tensor(input), dtype))
     return x.softmax(_dim("softmax", x.ndim, dim, _stacklevel))
 
 
@@ -43,7 +51,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype: Any = None) -> Tensor:  # fmt: skip
     """PyTorch's F.log_softmax: x - logsumexp(x) along `dim` (see `Tensor.log_softmax`); dim and
     dtype as in `softmax`."""
-    x = _cast(as_tensor(input), dtype)
+    x = floating("log_softmax", "input", _cast(as_tensor(input), dtype))
     return x.log_softmax(_dim("log_softmax", x.ndim, dim, _stacklevel))
 
 
@@ -66,7 +74,7 @@ def _cast(x: Tensor, dtype: Any) -> Tensor:
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, else negative_slope * x (PyTorch's leaky_relu); gradient 1 or the slope."""
     slope = check.finite("leaky_relu", "negative_slope", negative_slope)
-    x = as_tensor(x)
+    x = floating("leaky_relu", "input", as_tensor(x))
     positive = x.data > 0
     factor = np.where(positive, 1.0, slope).astype(x.dtype)
     return op("leaky_relu", x.data * factor, (x,), lambda g: (g * factor,))
@@ -75,7 +83,7 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """x where x > 0, else alpha * (exp(x) - 1) (PyTorch's elu); gradient 1 or alpha * exp(x)."""
     alpha = check.finite("elu", "alpha", alpha)
-    x = as_tensor(x)
+    x = floating("elu", "input", as_tensor(x))
     a = x.data
     negative = alpha * np.expm1(np.minimum(a, 0))
     out = np.where(a > 0, a, negative).astype(a.dtype)
@@ -88,7 +96,7 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     gradient sigmoid(beta x) (1 in the linear part)."""
     beta = check.finite("softplus", "beta", beta, low=0.0, low_open=True)
     threshold = check.finite("softplus", "threshold", threshold)
-    x = as_tensor(x)
+    x = floating("softplus", "input", as_tensor(x))
     a = x.data
     z = beta * a
     linear = z > threshold
@@ -99,7 +107,7 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 def silu(x: Tensor) -> Tensor:
     """x * sigmoid(x) (SiLU, also called swish); gradient s + x s (1 - s) with s = sigmoid(x)."""
-    x = as_tensor(x)
+    x = floating("silu", "input", as_tensor(x))
     a = x.data
     s = (1 / (1 + np.exp(-np.clip(a, -700, 700)))).astype(a.dtype)
     return op("silu", a * s, (x,), lambda g: (g * (s + a * s * (1 - s)),))
@@ -110,7 +118,7 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     approximate="tanh": 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). The gradient is
     Phi(x) + x phi(x) (exact), or the derivative of the tanh form."""
     check.choice("gelu", "approximate", approximate, ("none", "tanh"))
-    x = as_tensor(x)
+    x = floating("gelu", "input", as_tensor(x))
     a = x.data.astype(np.float64)
     if approximate == "tanh":
         k = math.sqrt(2 / math.pi)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor, as_tensor
 from ...autograd.function import op
+from .conv import floating, parameter
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -26,11 +27,19 @@ def dense(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def _affine(name: str, x: Tensor, weight: Tensor, bias: Tensor | None,
             weight_is_out_by_in: bool) -> Tensor:  # fmt: skip
-    x = as_tensor(x)
+    x = floating(name, "input", as_tensor(x))
+    weight = parameter(name, "weight", weight, optional=False)
     a, w = x.data, weight.data
+    if w.ndim != 2:
+        raise ValueError(f"{name}: weight must be 2-D, got shape {w.shape}")
     fan_in = w.shape[1] if weight_is_out_by_in else w.shape[0]
-    if w.ndim != 2 or a.ndim < 1 or a.shape[-1] != fan_in or (name == "dense" and a.ndim != 2):
+    if a.ndim < 1 or a.shape[-1] != fan_in or (name == "dense" and a.ndim != 2):
         raise ValueError(f"{name}: input shape {a.shape} does not match weight shape {w.shape}")
+    bias = parameter(name, "bias", bias)
+    out_features = w.shape[0] if weight_is_out_by_in else w.shape[1]
+    if bias is not None and bias.shape not in ((out_features,), (1,), ()):  # PyTorch broadcasts
+        raise ValueError(f"{name}: bias must have shape ({out_features},), got shape "
+                         f"{tuple(bias.shape)}")  # fmt: skip
     rows = a.reshape(-1, fan_in)
     out = rows @ (w.T if weight_is_out_by_in else w)
     if bias is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ... import validate as check
 from ..._tensor import Tensor, as_tensor
 from ...autograd.function import op
@@ -22,6 +24,36 @@ def as_images(owner: str, x: Tensor) -> Tensor:
     return x
 
 
+def floating(owner: str, name: str, x: Tensor) -> Tensor:
+    """`x` unchanged, or a TypeError naming `owner`, the argument and its dtype unless it holds
+    floating-point numbers (PyTorch refuses integer and bool input to the layers that compute on
+    it, e.g. conv2d with float weights or batch_norm; computing in integers would wrap or truncate).
+    """
+    dtype = np.dtype(x.dtype)
+    if not np.issubdtype(dtype, np.floating):
+        hint = "x.float() / 255" if dtype == np.uint8 else "x.float()"
+        raise TypeError(f"{owner}: {name} must be a floating-point tensor, got dtype {dtype} "
+                        f"(shape {tuple(x.shape)}); convert it first, e.g. {hint}")  # fmt: skip
+    return x
+
+
+def parameter(owner: str, name: str, value: Any, shape: tuple | None = None,
+              optional: bool = True) -> Tensor | None:  # fmt: skip
+    """`value` (a Tensor, or None if optional), or a TypeError naming `owner` and the argument
+    unless it is a floating-point Tensor, or a ValueError unless its shape is `shape` (if given)."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, Tensor):
+        expected = "a Tensor or None" if optional else "a Tensor"
+        raise TypeError(f"{owner}: {name} must be {expected}, got {type(value).__name__}; "
+                        "wrap an array with tinyreg.tensor(...)")  # fmt: skip
+    floating(owner, name, value)
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        raise ValueError(f"{owner}: {name} must have shape {tuple(shape)}, got shape "
+                         f"{tuple(value.shape)}")  # fmt: skip
+    return value
+
+
 def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1) -> Tensor:  # fmt: skip
     """2-D cross-correlation, PyTorch's conv2d: x (N, C, H, W), weight (O, C, kh, kw), output
@@ -35,11 +67,13 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
     (kernels/conv.py) and one matrix product; the backward is two matrix products and col2im.
     """
     owner = "conv2d"
-    x = as_images(owner, x)
+    x = floating(owner, "input", as_images(owner, x))
+    weight = parameter(owner, "weight", weight, optional=False)
     a, w = contiguous(x.data), weight.data
     if w.ndim != 4 or w.shape[1] != a.shape[1]:
         raise ValueError(f"{owner}: weight {w.shape} does not fit input {a.shape} (expected "
                          f"(out_channels, {a.shape[1]}, kh, kw))")  # fmt: skip
+    bias = parameter(owner, "bias", bias, (w.shape[0],))
     n, c, h, wd = a.shape
     o, _, kh, kw = w.shape
     sh, sw = check.int_pair(owner, "stride", stride, 1)

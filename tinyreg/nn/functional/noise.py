@@ -13,7 +13,7 @@ from ... import validate as check
 from ..._tensor import Tensor, as_tensor
 from ...autograd.function import op
 from ...device import array_module, contiguous, kernels_for
-from .conv import as_images
+from .conv import as_images, floating
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
@@ -29,6 +29,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     x = as_tensor(x)
     if not training or p == 0.0:
         return x
+    floating("dropout", "input", x)  # PyTorch refuses integers here too (identity otherwise)
     a = contiguous(x.data)
     y = np.empty_like(a)
     mask = np.empty_like(a, dtype=np.uint8)
@@ -53,6 +54,7 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     x = as_images("dropout2d", x)
     if not training or p == 0.0:
         return x
+    floating("dropout2d", "input", x)
     n, c = x.shape[:2]
     xp = array_module(x.data)
     ones = xp.ones((n, c), x.dtype)
@@ -75,6 +77,7 @@ def gaussian_noise(x: Tensor, stddev: float, training: bool = True) -> Tensor:
     x = as_tensor(x)
     if not check.boolean("gaussian_noise", "training", training) or stddev == 0:
         return x
+    floating("gaussian_noise", "input", x)
     return x + _normal(x) * x.dtype.type(stddev)
 
 
@@ -86,5 +89,6 @@ def gaussian_dropout(x: Tensor, rate: float, training: bool = True) -> Tensor:
     x = as_tensor(x)
     if not check.boolean("gaussian_dropout", "training", training) or rate == 0:
         return x
+    floating("gaussian_dropout", "input", x)
     stddev = math.sqrt(rate / (1 - rate))
     return x * (1 + _normal(x) * x.dtype.type(stddev))

@@ -14,6 +14,7 @@ from ...device import (
     kernels_for,
 )
 from ...validate import unwrap
+from .conv import floating, parameter
 
 
 def batch_norm(
@@ -39,17 +40,33 @@ def batch_norm(
     which needs the running statistics); running_mean and running_var are arrays or Tensors,
     updated in place while training.
     """
-    x = as_tensor(x)
-    a = x.data
-    running_mean, running_var = unwrap(running_mean), unwrap(running_var)
-    if a.ndim == 4:
-        n, c, h, w = a.shape
-        planes = (x if a.flags.c_contiguous else x.contiguous()).reshape(n, c, h * w)
-        y = batch_norm(planes, running_mean, running_var, weight, bias, training, momentum, eps)
-        return y.reshape(n, c, h, w)
-    if a.ndim not in (2, 3):
+    x = floating("batch_norm", "input", as_tensor(x))
+    shape = x.shape  # the caller's shape, for messages
+    if x.ndim not in (2, 3, 4):
         raise ValueError(f"batch_norm: input must be (N, C), (N, C, L) or (N, C, H, W), got shape "
-                         f"{a.shape}")  # fmt: skip
+                         f"{shape}")  # fmt: skip
+    c = shape[1]
+    running_mean, running_var = unwrap(running_mean), unwrap(running_var)
+    for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
+        if stat is not None and np.shape(stat) != (c,):
+            raise ValueError(f"batch_norm: {name} must have shape ({c},) for input of shape "
+                             f"{shape}, got shape {np.shape(stat)}")  # fmt: skip
+    weight = parameter("batch_norm", "weight", weight, (c,))
+    bias = parameter("batch_norm", "bias", bias, (c,))
+    if x.ndim == 4:
+        n, _, h, w = shape
+        planes = (x if x.data.flags.c_contiguous else x.contiguous()).reshape(n, c, h * w)
+        y = _batch_norm(planes, shape, running_mean, running_var, weight, bias, training,
+                        momentum, eps)  # fmt: skip
+        return y.reshape(shape)
+    return _batch_norm(x, shape, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def _batch_norm(x: Tensor, shape: tuple, running_mean: Any, running_var: Any,
+                weight: Tensor | None, bias: Tensor | None, training: bool, momentum: float,
+                eps: float) -> Tensor:  # fmt: skip
+    """batch_norm of checked (N, C) or (N, C, L) input; `shape` is the caller's, for messages."""
+    a = x.data
     c = a.shape[1]
     count = a.size // c if c else 0  # values per channel
     column = (c,) if a.ndim == 2 else (c, 1)  # broadcasts per-channel values against x
@@ -64,7 +81,7 @@ def batch_norm(
     if count < 2:
         raise ValueError(
             f"batch_norm: expected more than 1 value per channel when training, got input "
-            f"shape {a.shape}"
+            f"shape {shape}"
         )
     xp = array_module(a)
     gamma = weight.data if weight is not None else xp.ones(c, a.dtype)

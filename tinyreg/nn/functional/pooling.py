@@ -14,7 +14,7 @@ from ...device import (
     contiguous,
     kernels_for,
 )
-from .conv import as_images
+from .conv import as_images, floating
 
 
 def _pool_geometry(owner: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any
@@ -59,8 +59,8 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
 def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """Mean over each window, dividing by kh * kw also where the window covers padding (PyTorch's
     avg_pool2d with count_include_pad=True, ceil_mode=False); stride defaults to the kernel size.
-    """
-    x = as_images("avg_pool2d", x)
+    Integer input is a TypeError (PyTorch refuses uint8 but truncates int64 averages)."""
+    x = floating("avg_pool2d", "input", as_images("avg_pool2d", x))
     kh, kw, sh, sw, top, left, oh, ow = _pool_geometry("avg_pool2d", x, kernel_size, stride,
                                                        padding)  # fmt: skip
     a = contiguous(x.data)
@@ -80,7 +80,7 @@ def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
 def adaptive_avg_pool2d(x: Tensor, output_size: Any = 1) -> Tensor:
     """Global average pooling: (N, C, H, W) -> (N, C, 1, 1), the mean over each channel's H x W.
     Only output_size=1 is implemented (PyTorch also takes other sizes)."""
-    x = as_images("adaptive_avg_pool2d", x)
+    x = floating("adaptive_avg_pool2d", "input", as_images("adaptive_avg_pool2d", x))
     if check.int_pair("adaptive_avg_pool2d", "output_size", output_size, 1) != (1, 1):
         raise ValueError(f"adaptive_avg_pool2d: only output_size=1 is implemented, got "
                          f"{output_size!r}")  # fmt: skip

@@ -42,8 +42,8 @@ class Tanh(Module):
     elementwise = True
 
     def forward(self, x: Tensor) -> Tensor:
-        """tanh(x)."""
-        return x.tanh()
+        """tanh(x) (float32 for integer input, as in PyTorch)."""
+        return F.tanh(x)
 
 
 class Sigmoid(Module):
@@ -52,8 +52,8 @@ class Sigmoid(Module):
     elementwise = True
 
     def forward(self, x: Tensor) -> Tensor:
-        """1 / (1 + exp(-x))."""
-        return x.sigmoid()
+        """1 / (1 + exp(-x)) (float32 for integer input, as in PyTorch)."""
+        return F.sigmoid(x)
 
 
 class LeakyReLU(_Inplace):

@@ -35,6 +35,8 @@ class Dropout2d(Dropout):
 
     def forward(self, x: Tensor) -> Tensor:
         """Channel dropout of (N, C, H, W) input."""
+        if getattr(x, "ndim", 4) != 4:
+            raise ValueError(f"Dropout2d: input must be (N, C, H, W), got shape {tuple(x.shape)}")
         return F.dropout2d(x, self.p, self.training)
 
 

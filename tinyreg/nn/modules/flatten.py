@@ -21,6 +21,11 @@ class Flatten(Module):
     def forward(self, x: Tensor) -> Tensor:
         """x with dimensions start_dim..end_dim merged."""
         ndim = max(x.ndim, 1)
+        for name, dim in (("start_dim", self.start_dim), ("end_dim", self.end_dim)):
+            if not -ndim <= dim < ndim:  # PyTorch's IndexError, never a wrap-around
+                raise IndexError(f"Flatten: {name} {dim} is out of range for a {x.ndim}-d "
+                                 f"input of shape {tuple(x.shape)} (expected [{-ndim}, "
+                                 f"{ndim - 1}])")  # fmt: skip
         start, end = self.start_dim % ndim, self.end_dim % ndim
         if start > end:
             raise ValueError(f"Flatten: start_dim {self.start_dim} comes after end_dim "

@@ -32,7 +32,7 @@ def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float = 2.0,
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of the gradients is {total}")
     coefficient = max_norm / (total + 1e-6)
-    if coefficient < 1:
+    if not coefficient >= 1:  # a NaN norm makes every gradient NaN, as in PyTorch
         for p in params:
             p.grad.mul_(coefficient)
     return Tensor(np.asarray(total, dtype=grads[0].dtype if grads else np.float32))
