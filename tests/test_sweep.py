@@ -166,11 +166,14 @@ def test_linear_path_matches_sklearn_and_cv_picks_lassocv_alpha():
 def test_logistic_path_matches_sklearn_saga():
     import warnings
 
+    import sklearn
     from sklearn.datasets import load_breast_cancer
     from sklearn.linear_model import LogisticRegression
 
     from tinyreg.experiments.paths import logistic_path
 
+    version = tuple(int(part) for part in sklearn.__version__.split(".")[:2])
+    l1 = {"l1_ratio": 1.0} if version >= (1, 8) else {"penalty": "l1"}  # 1.8 deprecated penalty=
     X, y = load_breast_cancer(return_X_y=True)
     X = (X - X.mean(axis=0)) / X.std(axis=0)
     alphas, coefs, intercepts = logistic_path(X, y, n_alphas=4, eps=0.05)
@@ -179,7 +182,7 @@ def test_logistic_path_matches_sklearn_saga():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             reference = LogisticRegression(
-                C=1 / (alphas[k] * len(X)), l1_ratio=1.0, solver="saga", tol=1e-10, max_iter=100_000
+                C=1 / (alphas[k] * len(X)), solver="saga", tol=1e-10, max_iter=100_000, **l1
             )
             reference.fit(X, y)
         np.testing.assert_allclose(coefs[:, k], reference.coef_[0], atol=1e-3)

@@ -237,10 +237,10 @@ def logistic_path(X: np.ndarray, y: np.ndarray, alphas: Sequence[float] | None =
     X, t01 = _xy(owner, X, (labels == classes[1]).astype(np.float64))
     tol = check.finite(owner, "tol", tol, 0, low_open=True)
     max_iter = check.integer(owner, "max_iter", max_iter, low=1)
+    top = logistic_lambda_max(X, t01)
     if alphas is None:
         count = check.integer(owner, "n_alphas", n_alphas, low=1, high=10_000)
         eps = check.number(owner, "eps", eps, 0, 1, low_open=True, high_open=True)
-        top = logistic_lambda_max(X, t01)
         alphas = np.geomspace(top, top * eps, count)
     alphas = _alphas(owner, alphas)
     n, d = X.shape
@@ -251,6 +251,9 @@ def logistic_path(X: np.ndarray, y: np.ndarray, alphas: Sequence[float] | None =
     theta[-1] = math.log(t01.mean() / (1 - t01.mean()))
     coefs, intercepts = np.empty((d, len(alphas))), np.empty(len(alphas))
     for k, alpha in enumerate(alphas):
+        if alpha >= top:  # w = 0 meets the optimality condition exactly: no rounding residue
+            coefs[:, k], intercepts[k] = 0.0, theta[-1]
+            continue
         z, t = theta.copy(), 1.0
         for _ in range(max_iter):
             previous = theta
