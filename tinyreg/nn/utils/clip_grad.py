@@ -9,7 +9,7 @@ import numpy as np
 
 from ... import validate as check
 from ..._tensor import Tensor
-from ..modules.module import Module
+from .parameters import parameter_list
 
 
 def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float = 2.0,
@@ -47,12 +47,7 @@ def clip_grad_value_(parameters: Any, clip_value: float) -> None:
 
 
 def _parameters(owner: str, parameters: Any) -> list[Tensor]:
+    """One tensor or an iterable of them, as PyTorch's clip_grad_* accept (`parameter_list`)."""
     if isinstance(parameters, Tensor):
         return [parameters]
-    if isinstance(parameters, Module):
-        raise TypeError(f"{owner}: parameters must be tensors, got a Module; pass "
-                        "model.parameters()")  # fmt: skip
-    items = list(parameters)
-    for i, p in enumerate(items):
-        check.instance(owner, f"parameters[{i}]", p, Tensor, "a Tensor")
-    return items
+    return parameter_list(owner, "parameters", parameters)
