@@ -139,7 +139,7 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0  # in place, as PyTorch's grad.zero_()
+                    p.grad.zero_()
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters, PyTorch's `add_param_group` (e.g. layers unfrozen while

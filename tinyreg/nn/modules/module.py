@@ -217,7 +217,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                check.unwrap(p.grad)[...] = 0  # the array of a Tensor gradient, in place
+                p.grad.zero_()
 
     def to(self, target: Any = None, dtype: Any = None, device: Any = None) -> Module:
         """Move parameters and buffers, in place, to a device ("cpu", "cuda" or a device object)
