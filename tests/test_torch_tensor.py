@@ -510,3 +510,11 @@ def test_numpy_accepts_tensors():
     assert isinstance(out, tr.Tensor)
     with pytest.raises(RuntimeError, match="requires grad"):
         np.asarray(tr.tensor(A, requires_grad=True))
+
+
+def test_flatten_refuses_start_dim_after_end_dim_as_pytorch():
+    with pytest.raises(RuntimeError, match="start_dim cannot come after end_dim"):
+        torch.zeros(2, 3, 4).flatten(2, 1)
+    with pytest.raises(ValueError, match="start_dim 2 cannot come after end_dim 1"):
+        tr.zeros(2, 3, 4).flatten(2, 1)
+    assert tr.zeros(2, 3, 4).flatten(1, 2).shape == tuple(torch.zeros(2, 3, 4).flatten(1, 2).shape)

@@ -138,13 +138,17 @@ def unsqueeze(self, dim: int) -> Tensor:
 
 
 def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge dimensions start_dim..end_dim into one (torch.flatten)."""
+    """Merge dimensions start_dim..end_dim into one (torch.flatten); start_dim after end_dim is
+    an error, as in PyTorch."""
     if self.ndim == 0:
         return self.reshape(1)
     start, end = (
         dim_index(start_dim, self.ndim, "flatten"),
         dim_index(end_dim, self.ndim, "flatten"),
     )
+    if start > end:  # PyTorch's RuntimeError; a ValueError here, as tinyreg's bad values
+        raise ValueError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim} "
+                         f"for a {self.ndim}-d tensor")  # fmt: skip
     merged = int(np.prod(self.shape[start : end + 1]))
     return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])
 

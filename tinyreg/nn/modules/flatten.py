@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ... import validate as check
 from ..._tensor import Tensor
 from .module import Module
@@ -30,6 +28,4 @@ class Flatten(Module):
         if start > end:
             raise ValueError(f"Flatten: start_dim {self.start_dim} comes after end_dim "
                              f"{self.end_dim} for a {x.ndim}-d input")  # fmt: skip
-        shape = x.shape
-        merged = int(np.prod(shape[start : end + 1]))
-        return x.reshape(*shape[:start], merged, *shape[end + 1 :])
+        return x.flatten(start, end)
