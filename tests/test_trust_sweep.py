@@ -359,3 +359,78 @@ def test_a_dask_worker_killed_mid_trial_loses_nothing(tmp_path, reference):
                             progress=False)  # fmt: skip
     assert (tmp_path / "killed").exists()  # a worker really died in the middle of a trial
     assert comparable(records) == reference and all("error" not in r for r in records)
+
+
+# --------------------------------------------------------------------------- a scheduler of its own
+@pytest.fixture
+def scheduler(tmp_path):
+    """A Dask scheduler and one one-thread worker, each a process of its own (as `dask scheduler`
+    and `dask worker` start them), that can import this test folder; yields (address, the
+    scheduler's process); both are stopped afterwards."""
+    pytest.importorskip("distributed")
+    import subprocess
+    import sys
+
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(__file__)}
+    quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
+                                   "--port", str(port), "--no-dashboard"], **quiet)]  # fmt: skip
+    worker = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+              "--no-dashboard"]  # fmt: skip
+    processes.append(subprocess.Popen(worker, **quiet))
+    try:
+        yield address, processes[0]
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+
+
+def where(_):
+    return os.getpid()
+
+
+@pytest.mark.slow
+def test_a_scheduler_with_one_worker_thread_runs_the_tasks_on_that_worker(scheduler):
+    from tinyreg.experiments.runner import run_tasks
+
+    address, _ = scheduler
+    pids = set(run_tasks(where, [(i,) for i in range(4)], scheduler=address, progress=False))
+    assert len(pids) == 1 and os.getpid() not in pids  # joblib's dask backend ran them here
+
+
+def slow_build(point):
+    """tiny_build, half a second slower: time for the scheduler to die mid-sweep."""
+    time.sleep(0.5)
+    return tiny_build(point)
+
+
+@pytest.mark.slow
+def test_a_scheduler_killed_mid_sweep_fails_within_its_bound_and_loses_nothing(
+    tmp_path, scheduler, reference
+):
+    import threading
+
+    address, process = scheduler
+    path = tmp_path / "results.jsonl"
+
+    def kill_after_the_first_record():
+        while not (path.exists() and path.read_bytes().count(b"\n") >= 1):
+            time.sleep(0.05)
+        process.kill()  # kill -9 of the scheduler
+        killed.append(time.perf_counter())
+
+    killed = []
+    threading.Thread(target=kill_after_the_first_record, daemon=True).start()
+    with pytest.raises(SweepIncomplete, match=r"run_sweep: [1-5] of 6 trials did not finish .*; "
+                       r"none of them was recorded"):  # fmt: skip
+        run_sweep(slow_build, POINTS, X, Y, path, k=2, scheduler=address, connect_timeout=3,
+                  progress=False)  # fmt: skip
+    assert killed and time.perf_counter() - killed[0] < 3 + 10  # the reconnect wait, bounded
+    recorded = load_results(path)
+    assert recorded and all("error" not in r for r in recorded)
+    assert set(comparable(recorded)) < set(reference)  # finished ones kept, each as uninterrupted
+    resumed = run_sweep(tiny_build, POINTS, X, Y, path, k=2, jobs=1, resume=True, progress=False)
+    assert comparable(resumed) == reference

@@ -29,10 +29,13 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import numpy as np
+
 from .. import validate as check
 
 T = TypeVar("T")
 CONNECT_TIMEOUT = 20.0  # seconds to reach a Dask scheduler, and again for its first worker
+SCATTER_BYTES = 100_000  # a task's arrays of this size or more go to a Dask cluster once
 SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
 
 
@@ -290,13 +293,42 @@ def _run(fn: Callable[..., T], tasks: list[tuple], jobs: int | None, scheduler: 
             if target is None:
                 context = parallel_config(backend="loky", n_jobs=jobs or os.cpu_count() or 1,
                                           initializer=worker_init)  # fmt: skip
+                with context:
+                    calls = (delayed(limited)(fn, threads, *task) for task in tasks)
+                    results = Parallel(return_as="generator_unordered")(calls)
             else:
-                context = parallel_config(backend="dask", n_jobs=-1, client=target,
-                                          wait_for_workers_timeout=connect_timeout)  # fmt: skip
-            with context:
-                calls = (delayed(limited)(fn, threads, *task) for task in tasks)
-                for result in Parallel(return_as="generator_unordered")(calls):
-                    yield result
-                    bar.update(1)
+                results = _on_dask(target, fn, tasks, threads)
+            for result in results:
+                yield result
+                bar.update(1)
     finally:
         bar.close()
+
+
+def _on_dask(client: Any, fn: Callable[..., T], tasks: list[tuple],
+             threads: int | None) -> Iterator[T]:  # fmt: skip
+    """fn(*task) for every task on the cluster of `client`, in the order they finish. Submitted
+    to Dask itself, not through joblib's dask backend, which runs everything in this process
+    when the cluster has a single worker thread. Arrays go to the cluster once (scattered) and
+    are shared by the tasks. A worker that dies has its task run elsewhere by Dask (up to its
+    `allowed-failures`, then KilledWorker here); a scheduler that dies closes the client after
+    its reconnect timeout (the connect timeout), and the unfinished tasks raise here. Leaving
+    early (Ctrl-C, an error) cancels the tasks not yet finished."""
+    from distributed import as_completed
+
+    shared: dict[int, Any] = {}
+
+    def sent(value: Any) -> Any:
+        if not isinstance(value, np.ndarray) or value.nbytes < SCATTER_BYTES:
+            return value
+        if id(value) not in shared:
+            shared[id(value)] = client.scatter(value, hash=False)
+        return shared[id(value)]
+
+    futures = [client.submit(limited, fn, threads, *map(sent, task), pure=False)
+               for task in tasks]  # fmt: skip
+    try:
+        for future in as_completed(futures, loop=client.loop):
+            yield future.result()
+    finally:
+        client.cancel(futures)
