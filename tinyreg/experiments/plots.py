@@ -5,7 +5,9 @@ Each function returns a matplotlib Figure and, given `path`, also saves it as a 
 
 from __future__ import annotations
 
+import math
 import os
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,6 +19,13 @@ if not os.environ.get("DISPLAY") and not os.environ.get("MPLBACKEND"):
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import (  # noqa: E402
+    FormatStrFormatter,
+    LogLocator,
+    MaxNLocator,
+    NullFormatter,
+)
 
 from ..nn import Module  # noqa: E402
 from ..reg import penalized, sparsity  # noqa: E402
@@ -82,33 +91,104 @@ def _band(series: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray, np
     return np.arange(1, length + 1), mean, spread
 
 
+BASELINE = "none"  # the run every other run is drawn against
+
+
+def _epoch_axis(ax: Any, last: int) -> None:
+    """An x axis of epochs counted from 1 up to `last`: whole-number ticks only, 1 among them."""
+    ticks = MaxNLocator(nbins=5, integer=True).tick_values(1, last)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+    ax.set_xticks([1, *(int(t) for t in ticks if 1 + step / 2 <= t <= last)])
+    pad = min(0.5, 0.03 * (last - 1)) or 0.5  # nothing left of epoch 0.5
+    ax.set_xlim(1 - pad, last + pad)
+
+
+def _seed_mean(per_seed: Sequence[Mapping[str, Sequence[float]]], metric: str
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """`_band` of one run's `metric`, cut at the epoch that at least half its seeds reached."""
+    lengths = sorted(len(c[metric]) for c in per_seed)
+    shown = lengths[(len(lengths) - 1) // 2]
+    epochs, mean, half = _band([c[metric] for c in per_seed])
+    return epochs[:shown], mean[:shown], half[:shown]
+
+
+def _value_range(means: np.ndarray, log: bool) -> tuple[float, float]:
+    """The y range every panel shares: the means' range with a margin (a factor 1.15 on a log
+    axis, 8% of the range on a linear one); the bands may reach past it."""
+    low, high = float(np.nanmin(means)), float(np.nanmax(means))
+    if log:
+        return low / 1.15, high * 1.15
+    margin = 0.08 * (high - low) or 0.05 * abs(high) or 0.05
+    return low - margin, high + margin
+
+
 def curves_over_seeds(
     curves: Mapping[str, Sequence[Mapping[str, Sequence[float]]]],
+    metric: str = "val_loss",
     path: str | os.PathLike | None = None,
 ) -> Figure:
-    """Validation loss and accuracy of every run in one figure: per run the mean over seeds
-    (line) and its 95% interval (band), epochs counted from 1, up to the epoch that half of the
-    run's seeds reached. `curves[run]` holds one dict of per-epoch series ("val_loss",
-    "val_accuracy") per seed."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    colors = plt.get_cmap("tab10")
-    for k, (name, per_seed) in enumerate(curves.items()):
-        lengths = sorted(len(c["val_loss"]) for c in per_seed)
-        shown = lengths[(len(lengths) - 1) // 2]  # epochs that at least half the seeds reached
-        for ax, key in zip(axes, ("val_loss", "val_accuracy"), strict=True):
-            epochs, mean, half = (a[:shown] for a in _band([c[key] for c in per_seed]))
-            ax.plot(epochs, mean, color=colors(k % 10), lw=1.3, label=name)
-            ax.fill_between(epochs, mean - half, mean + half, color=colors(k % 10), alpha=0.15)
-    for ax, label in zip(axes, ("validation loss", "validation accuracy"), strict=True):
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(label)
-    axes[0].set_yscale("log")
-    axes[1].legend(fontsize=7, ncol=2, loc="lower right")
-    fig.suptitle(
-        "mean over seeds, band = 95% interval; runs that stop early are drawn up to the "
-        "epoch half of their seeds reached",
-        fontsize=9,
-    )
+    """Small multiples of one validation curve: one panel per run, titled with its name, its mean
+    over seeds (line) and 95% interval (band, per epoch: mean +- t(0.975, n - 1) * sd / sqrt(n)
+    over the n seeds that reached it; no band from one seed) drawn against the baseline run
+    "none" (the same grey in every panel), all panels on one x and one y range, epochs counted
+    from 1 with whole-number ticks. A run is drawn up to the epoch that half of its seeds
+    reached (early stopping ends some sooner). `curves[run]` holds one dict of per-epoch series
+    per seed and `metric` names the series; a loss ("...loss") is drawn on a log axis. Without a
+    "none" run each panel shows its run alone and the figure says so."""
+    if not curves or not all(curves.values()):
+        raise ValueError(f"curves_over_seeds: curves must map each run to a non-empty list of "
+                         f"per-seed curves, got runs {list(curves)} with "
+                         f"{[len(v) for v in curves.values()]} seeds")  # fmt: skip
+    missing = sorted(name for name, per_seed in curves.items()
+                     if any(metric not in c for c in per_seed))  # fmt: skip
+    if missing:
+        raise ValueError(f"curves_over_seeds: metric {metric!r} is not in the curves of {missing}")
+    drawn = {name: _seed_mean(per_seed, metric) for name, per_seed in curves.items()}
+    baseline = drawn.get(BASELINE)
+    names = [n for n in curves if n != BASELINE] or [BASELINE]
+    cols = len(names) if len(names) <= 3 else math.ceil(math.sqrt(len(names)))
+    rows = math.ceil(len(names) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.1 * cols, 2.5 * rows + 0.5), sharex=True,
+                             sharey=True, squeeze=False)  # fmt: skip
+    flat = list(axes.ravel())
+    for ax in flat[len(names) :]:
+        fig.delaxes(ax)
+    log = metric.endswith("loss")
+    bottom, top = _value_range(np.concatenate([mean for _, mean, _ in drawn.values()]), log)
+    style = {"color": "tab:blue", "lw": 1.3}
+    base_style = {"color": "0.4", "lw": 1.1, "ls": "--"}
+    for index, (ax, name) in enumerate(zip(flat, names, strict=False)):
+        pairs = [(drawn[name], style, 0.3, name)]
+        if baseline is not None and name != BASELINE:
+            pairs.insert(0, (baseline, base_style, 0.12, BASELINE))
+        for (epochs, mean, half), look, alpha, label in pairs:
+            ax.plot(epochs, mean, label=label, **look)
+            if half.any():  # clipped at the bottom edge: a log axis has no place for <= 0
+                ax.fill_between(epochs, np.maximum(mean - half, bottom), mean + half,
+                                color=look["color"], alpha=alpha, lw=0)  # fmt: skip
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=8, labelbottom=index + cols >= len(names))
+    _epoch_axis(flat[0], max(len(e) for e, _, _ in drawn.values()))
+    for ax in flat[max(len(names) - cols, 0) : len(names)]:
+        ax.set_xlabel("epoch", fontsize=8)
+    label = metric.replace("val_", "validation ").replace("_", " ") + (" (log)" if log else "")
+    for ax in flat[: len(names) : cols]:
+        ax.set_ylabel(label, fontsize=8)
+    if log:
+        flat[0].set_yscale("log")
+        flat[0].yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))
+        flat[0].yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        flat[0].yaxis.set_minor_formatter(NullFormatter())
+    flat[0].set_ylim(bottom, top)
+    if baseline is not None:
+        handles = [Line2D([], [], **style), Line2D([], [], **base_style)]
+        flat[0].legend(handles, ["the run in the title", "none (no regularization)"], fontsize=7,
+                       loc="upper right")  # fmt: skip
+        note = "each run (solid) against none (dashed)"
+    else:
+        note = 'no "none" run in this comparison: each panel shows its run alone'
+    fig.suptitle(f"{note}\nmean over seeds, band = 95% interval; a run that stops early ends at "
+                 "the epoch half of its seeds reached", fontsize=9)  # fmt: skip
     return _finish(fig, path)
 
 
@@ -145,12 +225,13 @@ def sparsity_curves(
             continue
         epochs, mean, _ = _band(per_seed)
         ax.plot(epochs, mean, label=name)
+    _epoch_axis(ax, max((len(s) for per_seed in series.values() for s in per_seed), default=1))
     ax.set_xlabel("epoch")
     ax.set_ylabel("fraction of weights exactly 0")
     if len(without) < len(series):
         ax.legend(fontsize=7)
     if without:
-        ax.set_title("no exact zeros: " + ", ".join(without), fontsize=7)
+        ax.set_title(textwrap.fill("no exact zeros: " + ", ".join(without), 90), fontsize=7)
     return _finish(fig, path)
 
 
