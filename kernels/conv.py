@@ -24,7 +24,9 @@ threads write the same pixel); on the GPU col2im gathers (each input pixel sums 
 it needs no atomics. Both sum in a fixed order: the same bits on any thread count.
 
 Three versions of the same math: `*_reference` (NumPy, any memory layout), `*_cpu` (Numba) and
-`*_cuda` (numba.cuda), which take C-contiguous arrays.
+`*_cuda` (numba.cuda), which take C-contiguous arrays. tinyreg's conv2d calls them on tiles of
+images, and only for strides above 1: at stride 1 it lowers whole rows of the padded image
+instead, long copies that need no kernel (`tinyreg/nn/functional/conv.py`, `_Rows`).
 """
 
 from __future__ import annotations

@@ -88,6 +88,61 @@ def test_against_pytorch_float64_and_float32():
             np.testing.assert_allclose(t.grad, tt.grad.numpy(), rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("stride,padding,dilation", [(1, 2, 1), (1, "same", (2, 1)), (2, 1, 1)])
+def test_conv2d_in_batch_tiles_equals_pytorch_in_float64(monkeypatch, stride, padding, dilation):
+    """Tiles of one image in both lowerings (stride 1: whole padded rows;
+    stride 2: im2col), with and without the input's gradient and the bias: PyTorch's values."""
+    torch = pytest.importorskip("torch", reason="PyTorch is the second reference, when installed")
+    from tinyreg.nn.functional import conv
+
+    monkeypatch.setattr(conv, "TILE_VALUES", 1)  # one image a tile: 5 tiles
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal((5, 3, 9, 8)), rng.standard_normal((4, 3, 3, 3))
+    b, g = rng.standard_normal(4), None
+    for x_grad, with_bias in ((True, True), (False, False)):
+        ours = [tr.tensor(x, requires_grad=x_grad), tr.tensor(w, requires_grad=True)]
+        theirs = [torch.tensor(x, requires_grad=x_grad), torch.tensor(w, requires_grad=True)]
+        if with_bias:
+            ours.append(tr.tensor(b, requires_grad=True))
+            theirs.append(torch.tensor(b, requires_grad=True))
+        y = F.conv2d(*ours, stride=stride, padding=padding, dilation=dilation)
+        yt = torch.nn.functional.conv2d(*theirs, stride=stride, padding=padding,
+                                        dilation=dilation)  # fmt: skip
+        g = rng.standard_normal(y.shape) if g is None else g
+        (y * g).sum().backward()
+        yt.backward(torch.tensor(g))
+        np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+        for a, at in zip(ours, theirs, strict=True):
+            if at.requires_grad:
+                np.testing.assert_allclose(a.grad, at.grad.numpy(), rtol=1e-12, atol=1e-11)
+            else:
+                assert a.grad is None
+
+
+def test_conv2d_tiles_give_the_same_bits_as_one_tile(monkeypatch):
+    """Reproducible for a seed: the weight gradient sums the tiles in order, so tiles of 2 images
+    give the same float32 values on every run (and values close to one tile's)."""
+    from tinyreg.nn.functional import conv
+
+    rng = np.random.default_rng(8)
+    x, w = (
+        rng.standard_normal((5, 2, 6, 6), np.float32),
+        rng.standard_normal((3, 2, 3, 3), np.float32),
+    )
+
+    def grads():
+        xt, wt = tr.tensor(x, requires_grad=True), tr.tensor(w, requires_grad=True)
+        (F.conv2d(xt, wt, padding=1) ** 2).sum().backward()
+        return xt.grad.numpy().copy(), wt.grad.numpy().copy()
+
+    whole = grads()
+    monkeypatch.setattr(conv, "TILE_VALUES", 2 * 2 * 9 * 6 * 8)  # 2 images a tile
+    tiled, again = grads(), grads()
+    for a, b, c in zip(tiled, again, whole, strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-5)
+
+
 def test_max_pool_with_nans_matches_pytorch():
     """A NaN wins its window and the gradient goes to the window's last NaN, as in PyTorch."""
     torch = pytest.importorskip("torch", reason="PyTorch is the second reference, when installed")

@@ -6,6 +6,10 @@ data):
        dropout 0.2 after each hidden Dense layer)
     C: CNN on 28x28, batch 128: conv 1->16 5x5 pad 2, BN2d, ReLU, maxpool 2; conv 16->32 5x5
        pad 2, BN2d, ReLU, maxpool 2, Dropout2d 0.1; flatten; Dense 1568->10
+    M: the network of PyTorch's MNIST example (examples/mnist/main.py), batch 64: conv 1->32 3x3,
+       ReLU, conv 32->64 3x3, ReLU, maxpool 2, dropout 0.25, flatten, Linear 9216->128, ReLU,
+       dropout 0.5, Linear 128->10, log_softmax and nll_loss; Adadelta lr=1.0 and no penalty,
+       as the example trains it
 Each framework runs in its own subprocess, so peak memory (the peak RSS, VmHWM, reset after one
 step of a tiny model has loaded the framework's kernels, minus the RSS then: what the model, data,
 activations, gradients and optimizer state take; Linux only) is measured separately and one
@@ -33,25 +37,41 @@ import numpy as np
 
 from .timing import machine_description, median_time
 
-Spec = tuple[str, tuple[int, ...], int]  # (kind "mlp" or "cnn", layer sizes or image size, batch)
+Spec = tuple[str, tuple[int, ...], int]  # (kind "mlp", "cnn" or "mnist", layer sizes or image
+# size, batch)
 WORKLOADS: dict[str, Spec] = {
     "S": ("mlp", (64, 256, 256, 10), 64),
     "L": ("mlp", (784, 1024, 1024, 10), 512),
     "C": ("cnn", (28, 28), 128),
+    "M": ("mnist", (28, 28), 64),
 }
+IMAGES = ("cnn", "mnist")  # the kinds whose input is (N, 1, H, W) images
 L2, LR, MOMENTUM, DROPOUT, DROPOUT2D = 1e-4, 0.01, 0.9, 0.2, 0.1
 
 
 def _data(kind: str, sizes: tuple, batch: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
-    shape = (batch, sizes[0]) if kind == "mlp" else (batch, 1, *sizes)
+    shape = (batch, 1, *sizes) if kind in IMAGES else (batch, sizes[0])
     classes = sizes[-1] if kind == "mlp" else 10
     return rng.standard_normal(shape).astype(np.float32), rng.integers(0, classes, batch)
+
+
+def _mnist_example(nn, sizes: tuple):
+    """PyTorch's MNIST example network (`nn` is torch.nn or tinyreg.nn, which share these names);
+    9216 = 64 channels x 12 x 12 on 28x28 images."""
+    h, w = sizes
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, 1), nn.ReLU(), nn.Conv2d(32, 64, 3, 1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Dropout(0.25), nn.Flatten(), nn.Linear(64 * ((h - 4) // 2) * ((w - 4) // 2), 128),
+        nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10), nn.LogSoftmax(dim=1),
+    )  # fmt: skip
 
 
 def _tinyreg_model(kind: str, sizes: tuple):
     from tinyreg import nn
 
+    if kind == "mnist":
+        return _mnist_example(nn, sizes)
     if kind == "cnn":  # LeNet-style: two conv blocks with BN2d, max-pooling, Dropout2d
         h, w = sizes
         return nn.Sequential(
@@ -70,6 +90,8 @@ def _torch_model(kind: str, sizes: tuple):
     import torch
 
     nn = torch.nn
+    if kind == "mnist":
+        return _mnist_example(nn, sizes)
     if kind == "cnn":
         h, w = sizes
         return nn.Sequential(
@@ -91,8 +113,11 @@ def _tinyreg_step(kind: str, sizes: tuple, batch: int, device: str = "cpu"):
 
     tr.manual_seed(0)
     model = _tinyreg_model(kind, sizes).to(device)
-    opt = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    penalty = reg.L2(L2)  # Dense and Conv2d weights
+    if kind == "mnist":  # the example's optimizer, no penalty
+        opt, penalty = optim.Adadelta(model.parameters(), lr=1.0), None
+    else:
+        opt = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+        penalty = reg.L2(L2)  # Dense and Conv2d weights
     x, y = _data(kind, sizes, batch)
     x = tr.tensor(x, device=device)
     if device == "cuda":
@@ -104,7 +129,10 @@ def _tinyreg_step(kind: str, sizes: tuple, batch: int, device: str = "cpu"):
         timed = recorder.section if recorder is not None else _untimed
         with timed("zero_grad"):
             opt.zero_grad()
-        loss = F.cross_entropy(model(x), y) + penalty(model)
+        if penalty is None:
+            loss = F.nll_loss(model(x), y)
+        else:
+            loss = F.cross_entropy(model(x), y) + penalty(model)
         loss.backward()
         with timed("optimizer step"):
             opt.step()
@@ -122,13 +150,19 @@ def _torch_step(kind: str, sizes: tuple, batch: int, device: str = "cpu"):
     torch.manual_seed(0)
     model = _torch_model(kind, sizes).to(device)
     weights = [m.weight for m in model if isinstance(m, torch.nn.Linear | torch.nn.Conv2d)]
-    opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    if kind == "mnist":
+        opt = torch.optim.Adadelta(model.parameters(), lr=1.0)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     x, y = (torch.from_numpy(a).to(device) for a in _data(kind, sizes, batch))
 
     def step():
         opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        loss = loss + L2 / 2 * sum((w * w).sum() for w in weights)
+        if kind == "mnist":
+            loss = torch.nn.functional.nll_loss(model(x), y)
+        else:
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            loss = loss + L2 / 2 * sum((w * w).sum() for w in weights)
         loss.backward()
         opt.step()
 
@@ -273,11 +307,13 @@ def _ratio(row: dict) -> str:
 def describe(spec: Spec) -> str:
     """A workload's model in words, for the tables."""
     kind, sizes, _ = spec
+    if kind == "mnist":
+        return "PyTorch's MNIST example CNN, 28x28"
     return "-".join(map(str, sizes)) if kind == "mlp" else "LeNet-style CNN, 28x28"
 
 
 def format_table(rows: list[dict]) -> str:
-    """The main comparison (S, L, C) as a Markdown table."""
+    """The main comparison (S, L, C, M) as a Markdown table."""
     lines = [
         "| workload | model | batch | tinyreg ms/step | PyTorch ms/step | ratio | "
         "tinyreg peak MiB | PyTorch peak MiB |",
@@ -355,7 +391,7 @@ def format_scaling(title: str, key: str, rows: list[dict]) -> str:
 
 def main_train(steps: int = 50, json_path: str | None = None, device: str = "cpu",
                rounds: int = 3, profile: bool = False, scaling: bool = False) -> int:  # fmt: skip
-    """`tinyreg bench train`: time the S, L and C steps of tinyreg and PyTorch and print them
+    """`tinyreg bench train`: time the S, L, C and M steps of tinyreg and PyTorch and print them
     (and, if asked, the per-op profile and the scaling tables)."""
     have_torch = torch_available()
     print(f"tinyreg bench train, float32, {device}, on {machine_description()}, "
