@@ -1,5 +1,6 @@
-"""`tinyreg bench [kernels|train|startup]`: measure kernel (and training-step) speed. The
-measurements live in bench_kernels, bench_train and bench_startup; this module is the command."""
+"""`tinyreg bench [kernels|train|startup|playground]`: measure kernel (and training-step) speed,
+and the playground's. The measurements live in bench_kernels, bench_train, bench_startup and
+bench_playground; this module is the command."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ WHAT = {
     "kernels": "each kernel against its NumPy reference (default)",
     "train": "a training step against PyTorch",
     "startup": "import time and compare --quick with an empty and a warm Numba cache",
+    "playground": "the playground's update rate, latency, sessions and memory (a real server)",
 }
 
 
@@ -41,7 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=at_least(1), default=1 << 22,
                         help="elements per array (kernels; 2^22)")  # fmt: skip
     parser.add_argument("--quick", action="store_true",
-                        help="kernels: 2^20 elements, fewer repeats (seconds)")  # fmt: skip
+                        help="kernels: 2^20 elements, fewer repeats (seconds); playground: "
+                        "2 s per measurement instead of 5")  # fmt: skip
     parser.add_argument("--backend", default="cpu", choices=["cpu", "cuda", "all"])
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
 
@@ -67,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
         writable("--json", args.json)
     if args.what == "kernels":
         check_kernels(args.size, args.backend, args.quick)
+    if args.what == "playground":
+        from . import bench_playground
+
+        return bench_playground.main_playground(args.json, args.quick)
     if args.what == "startup":
         from . import bench_startup
 

@@ -27,10 +27,15 @@ from types import ModuleType
 from typing import Any, NoReturn
 
 from .. import __version__
-from . import bench, compare, sweep
+from . import bench, compare, playground, sweep
 from .options import UsageError
 
-COMMANDS: dict[str, ModuleType] = {"compare": compare, "sweep": sweep, "bench": bench}
+COMMANDS: dict[str, ModuleType] = {
+    "compare": compare,
+    "sweep": sweep,
+    "bench": bench,
+    "playground": playground,
+}
 
 
 class _Parser(argparse.ArgumentParser):
