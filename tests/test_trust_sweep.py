@@ -172,6 +172,29 @@ def test_ctrl_c_inside_a_trainer_stops_the_serial_sweep_and_records_nothing_unfi
     assert comparable(resumed) == reference
 
 
+def test_a_ctrl_c_that_python_ignored_still_stops_the_serial_sweep(tmp_path, reference):
+    """Python prints and ignores an exception raised in a ctypes callback (threadpoolctl's
+    library scan, where a Ctrl-C on Python 3.10 landed) or in a __del__: the trial goes on, and
+    the sweep must stop after it rather than finish as if nothing had happened."""
+    swallowed = []
+
+    def build(point):
+        if point["l2"] == 0.01 and not swallowed:
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)  # the handler runs here, and its exception is lost
+            except BaseException as error:  # noqa: BLE001 - what the ctypes callback does
+                swallowed.append(error)
+        return tiny_build(point)
+
+    path = tmp_path / "results.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(build, POINTS, X, Y, path, k=2, jobs=1, progress=False)
+    assert swallowed  # the signal's exception really was lost inside the trial
+    recorded = comparable(load_results(path))
+    assert len(recorded) == 3 and set(recorded) < set(reference)  # it ran whole; nothing after
+
+
 # --------------------------------------------------------------------------- lost workers
 def always_dying_build(point):
     """Kills its worker with SIGKILL (kill -9) in the middle of every trial of l2 = 0.1."""

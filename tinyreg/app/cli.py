@@ -1,5 +1,5 @@
-"""The `tinyreg` command line: `tinyreg compare`, `tinyreg sweep` and
-`tinyreg bench [kernels|train|startup]`.
+"""The `tinyreg` command line: `tinyreg compare`, `tinyreg sweep`, `tinyreg playground` and
+`tinyreg bench [kernels|train|startup|playground]`.
 
 Each command is a module that declares itself: HELP (one line), PARSER (argparse keywords such
 as an epilog), `add_arguments(parser)` and `run(args) -> exit status`. This module only registers
@@ -20,6 +20,7 @@ Exit statuses, and what stderr says (always one line, never a traceback unless `
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 import warnings
@@ -29,6 +30,12 @@ from typing import Any, NoReturn
 from .. import __version__
 from . import bench, compare, playground, sweep
 from .options import UsageError
+
+# loky's resource tracker, a process of its own that a parallel compare or sweep starts and that
+# writes to this stderr, can warn on shutdown about a semaphore of a worker that Ctrl-C stopped
+# (a race in loky's cleanup, seen with joblib 1.5.0): not the user's concern, and the CLI's
+# stderr is one line. Given to the tracker through the environment it inherits.
+QUIET_TRACKER = "ignore::UserWarning:joblib.externals.loky.backend.resource_tracker"
 
 COMMANDS: dict[str, ModuleType] = {
     "compare": compare,
@@ -86,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     command, debug = args.command, args.debug
+    inherited = os.environ.get("PYTHONWARNINGS", "")
+    if QUIET_TRACKER not in inherited:
+        os.environ["PYTHONWARNINGS"] = f"{inherited},{QUIET_TRACKER}".lstrip(",")
 
     def one_line(message: Any, category: type, *rest: Any, **kwargs: Any) -> None:
         _say(command, f"warning: {message}")

@@ -75,14 +75,23 @@ class _Stop(BaseException):
     `except Exception` nor `except KeyboardInterrupt` (a Trainer's graceful stop) catches it."""
 
 
-_signal_state = {"depth": 0, "deferring": 0, "pending": False}
+_signal_state = {"depth": 0, "deferring": 0, "pending": False, "stopped": False}
 
 
 def _on_sigint(signum: int, frame: Any) -> None:
+    _signal_state["stopped"] = True
     if _signal_state["deferring"]:
         _signal_state["pending"] = True
         return
     raise _Stop
+
+
+def stop_point() -> None:
+    """Raise a Ctrl-C that arrived where no exception can pass: Python prints and ignores one
+    raised inside a ctypes callback (threadpoolctl's library scan), a `__del__` or a weakref
+    callback, and the work would go on. Called between tasks, and when `interruptible()` ends."""
+    if _signal_state["stopped"] and _signal_state["depth"]:
+        raise _Stop
 
 
 @contextmanager
@@ -97,10 +106,12 @@ def interruptible() -> Iterator[None]:
         and signal.getsignal(signal.SIGINT) is signal.default_int_handler
     )
     if install:
+        _signal_state["stopped"] = False
         signal.signal(signal.SIGINT, _on_sigint)
     _signal_state["depth"] += install
     try:
         yield
+        stop_point()
     except _Stop:
         raise KeyboardInterrupt from None
     finally:
@@ -282,6 +293,7 @@ def _run(fn: Callable[..., T], tasks: list[tuple], jobs: int | None, scheduler: 
     try:
         if not parallel(jobs, scheduler, dask_local):
             for task in tasks:
+                stop_point()
                 yield limited(fn, threads, *task)
                 bar.update(1)
             return
@@ -299,6 +311,7 @@ def _run(fn: Callable[..., T], tasks: list[tuple], jobs: int | None, scheduler: 
             else:
                 results = _on_dask(target, fn, tasks, threads)
             for result in results:
+                stop_point()
                 yield result
                 bar.update(1)
     finally:
