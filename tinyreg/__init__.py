@@ -27,7 +27,7 @@ from . import ops  # binds the ops to Tensor's methods  # noqa: E402, I001
 from . import autograd, cuda, device, dtypes, kernels, nn, optim, reg, utils, vision  # noqa: E402
 from ._missing import missing_names  # noqa: E402
 from ._tensor import Tensor  # noqa: E402
-from .autograd import is_grad_enabled, no_grad  # noqa: E402
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from .autograd.function import op  # noqa: E402
 from .autograd.gradcheck import GradcheckError, gradcheck  # noqa: E402
 from .creation import (  # noqa: E402
@@ -138,28 +138,28 @@ from .functional import (  # noqa: E402  (abs, max, min, pow, sum shadow Python'
 )
 from .ops.elementwise import maximum, minimum, where  # noqa: E402
 from .ops.matmul import matmul  # noqa: E402
-from .random import manual_seed  # noqa: E402
+from .random import get_rng_state, manual_seed, set_rng_state  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from .utils.data.generator import Generator  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Generator", "GradcheckError", "Tensor", "abs", "add", "allclose", "arange", "argmax",
-    "argmin", "as_tensor", "autograd", "bmm", "bool", "cat", "chunk", "clamp", "clip", "clone",
-    "concat", "concatenate", "cos", "cuda", "cumsum", "device", "div", "double", "dtype",
-    "dtypes", "empty", "empty_like", "eq", "equal", "exp", "expm1", "eye", "flatten", "float",
-    "float32", "float64", "from_numpy", "full", "full_like", "gather", "ge",
-    "get_default_dtype", "gradcheck", "gt", "int", "int8", "int16", "int32", "int64",
-    "is_floating_point", "is_grad_enabled", "is_tensor", "isclose", "kernels", "le",
-    "linspace", "load", "log", "log1p", "log_softmax", "logsumexp", "long", "lt",
-    "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mm",
-    "mul", "ne", "neg", "nn", "no_grad", "norm", "normal", "numel", "ones", "ones_like", "op",
-    "ops", "optim", "permute", "pow", "prod", "rand", "rand_like", "randint", "randint_like",
-    "randn", "randn_like", "randperm", "reg", "relu", "reshape", "save", "short", "sigmoid",
-    "sign", "sin", "softmax", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum",
-    "tanh", "tensor", "transpose", "uint8", "unsqueeze", "utils", "var", "vision", "where",
-    "zeros", "zeros_like",
+    "abs", "add", "allclose", "arange", "argmax", "argmin", "as_tensor", "autograd", "bmm", "bool",
+    "cat", "chunk", "clamp", "clip", "clone", "concat", "concatenate", "cos", "cuda", "cumsum",
+    "device", "div", "double", "dtype", "dtypes", "empty", "empty_like", "enable_grad", "eq",
+    "equal", "exp", "expm1", "eye", "flatten", "float", "float32", "float64", "from_numpy", "full",
+    "full_like", "gather", "ge", "Generator", "get_default_dtype", "get_rng_state", "gradcheck",
+    "GradcheckError", "gt", "int", "int16", "int32", "int64", "int8", "is_floating_point",
+    "is_grad_enabled", "is_tensor", "isclose", "kernels", "le", "linspace", "load", "log", "log1p",
+    "log_softmax", "logsumexp", "long", "lt", "manual_seed", "masked_fill", "matmul", "max",
+    "maximum", "mean", "min", "minimum", "mm", "mul", "ne", "neg", "nn", "no_grad", "norm",
+    "normal", "numel", "ones", "ones_like", "op", "ops", "optim", "permute", "pow", "prod", "rand",
+    "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "reg", "relu",
+    "reshape", "save", "set_grad_enabled", "set_rng_state", "short", "sigmoid", "sign", "sin",
+    "softmax", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "tanh", "Tensor",
+    "tensor", "transpose", "uint8", "unsqueeze", "utils", "var", "vision", "where", "zeros",
+    "zeros_like",
 ]  # fmt: skip
 
 __getattr__ = missing_names(__name__)

@@ -40,3 +40,32 @@ def next_key() -> int:
     from .kernels.rng import stream_key  # here, not at the top: kernels load Numba on first use
 
     return stream_key(*next_stream())
+
+
+def get_rng_state() -> dict:
+    """The whole random state, to put back later with `set_rng_state`: {"seed", "generator" (the
+    NumPy bit generator's state), "stream" (streams taken so far)}. PyTorch returns a uint8
+    tensor; tinyreg's is a plain dict (JSON-able), which it also checks when it comes back."""
+    return {"seed": _seed, "generator": _generator.bit_generator.state, "stream": _stream}
+
+
+def set_rng_state(state: dict) -> None:
+    """Put back a state that `get_rng_state` returned: the draws that follow are the ones that
+    followed it. Checked whole before anything changes."""
+    global _seed, _generator, _stream
+    expected = "a dict from get_rng_state() with 'seed', 'generator' and 'stream'"
+    if not isinstance(state, dict) or set(state) != {"seed", "generator", "stream"}:
+        raise TypeError(f"set_rng_state: state must be {expected}, got {state!r:.80}")
+    seed, stream = state["seed"], state["stream"]
+    for name, value in (("seed", seed), ("stream", stream)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+            raise ValueError(f"set_rng_state: state[{name!r}] must be an integer in [0, 2**63), "
+                             f"got {value!r}")  # fmt: skip
+    bit_generator = np.random.default_rng(0).bit_generator
+    try:
+        bit_generator.state = state["generator"]
+    except (TypeError, ValueError, KeyError) as error:
+        kind = type(bit_generator).__name__
+        raise ValueError(f"set_rng_state: state['generator'] is not a {kind} state "
+                         f"({error})") from None  # fmt: skip
+    _seed, _generator, _stream = seed, np.random.Generator(bit_generator), stream

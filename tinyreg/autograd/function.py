@@ -46,7 +46,8 @@ def op(name: str, data: Any, inputs: tuple, backward: engine.Backward,
     out._op = name
     out._deferred = adds_into_grads
     out._version = 0
-    if grad_mode._enabled and any(isinstance(p, Tensor) and p.requires_grad for p in inputs):
+    needs_grad = any(isinstance(p, Tensor) and p.requires_grad for p in inputs)
+    if needs_grad and grad_mode.is_grad_enabled():
         out.requires_grad = True
         out._parents = tuple(p if isinstance(p, Tensor) else _CONSTANT for p in inputs)
         out._backward = backward

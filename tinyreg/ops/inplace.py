@@ -47,9 +47,9 @@ def _apply(self: Tensor, name: str, source: Any, recorded: Callable[[Tensor], Te
     recorded; `recorded(old)` is the differentiable out-of-place result otherwise (`old` holds
     the tensor's value and graph node before the op). `source` is the operand (or None)."""
     source_grad = isinstance(source, Tensor) and source.requires_grad
-    if grad_mode._enabled and self.requires_grad and self.is_leaf:
+    if grad_mode.is_grad_enabled() and self.requires_grad and self.is_leaf:
         raise RuntimeError(LEAF_ERROR)
-    if grad_mode._enabled and (self.requires_grad or source_grad):
+    if grad_mode.is_grad_enabled() and (self.requires_grad or source_grad):
         old = Tensor.__new__(Tensor)
         for field in (*_NODE, "_version"):
             setattr(old, field, getattr(self, field))

@@ -18,12 +18,13 @@ the training points) the training and validation loss and accuracy are measured 
 (plain cross-entropy, no penalty or smoothing), and early stopping (patience > 0) keeps the best
 epoch's weights by `tinyreg.utils.best.Best` and puts them back when it stops.
 
-Threads: tinyreg's random state (`tinyreg.manual_seed`) and its grad mode (`no_grad`) are
-global to the process, unlike PyTorch's thread-local grad mode. So every use of the engine here
-holds ENGINE_LOCK: sessions take turns step by step. Each learner keeps its own copy of the random
-state (`OwnRandom`) and swaps it in for the code that draws (building the model, a training
-step), so two sessions, or A and B, never share a stream, and the same configuration gives the
-same numbers, as the script does with `tr.manual_seed(seed)`.
+Threads: tinyreg's random state (`tinyreg.manual_seed`) is global to the process, as PyTorch's
+default generator is. So every use of the engine here holds ENGINE_LOCK: sessions take turns step
+by step (Python's GIL would let them share the cores only inside kernels anyway). Each learner
+keeps its own copy of the random state (`OwnRandom`, through `get_rng_state`/`set_rng_state`)
+and swaps it in for the code that draws (building the model, a training step), so two sessions,
+or A and B, never share a stream, and the same configuration gives the same numbers, as the
+script does with `tr.manual_seed(seed)`.
 """
 
 from __future__ import annotations
@@ -55,14 +56,6 @@ OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
 ENGINE_LOCK = threading.RLock()  # see the module's docstring
 
 
-def _global_random() -> tuple[int, np.random.Generator, int]:
-    return tr_random._seed, tr_random._generator, tr_random._stream
-
-
-def _set_global_random(state: tuple[int, np.random.Generator, int]) -> None:
-    tr_random._seed, tr_random._generator, tr_random._stream = state
-
-
 class OwnRandom:
     """A private copy of tinyreg's global random state (the generator `manual_seed` seeds and
     the counter of dropout and noise streams), seeded with `seed`. `with own.active():` swaps
@@ -70,22 +63,22 @@ class OwnRandom:
 
     def __init__(self, seed: int):
         with ENGINE_LOCK:
-            saved = _global_random()
+            saved = tr_random.get_rng_state()
             tr_random.manual_seed(seed)
-            self._state = _global_random()
-            _set_global_random(saved)
+            self._state = tr_random.get_rng_state()
+            tr_random.set_rng_state(saved)
 
     @contextmanager
     def active(self) -> Iterator[None]:
         """Draw from this state inside the block (tinyreg's functions see it as the global one)."""
         with ENGINE_LOCK:
-            saved = _global_random()
-            _set_global_random(self._state)
+            saved = tr_random.get_rng_state()
+            tr_random.set_rng_state(self._state)
             try:
                 yield
             finally:
-                self._state = _global_random()
-                _set_global_random(saved)
+                self._state = tr_random.get_rng_state()
+                tr_random.set_rng_state(saved)
 
 
 def build_model(config: dict[str, Any], classes: int) -> nn.Sequential:
