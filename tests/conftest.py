@@ -13,7 +13,10 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
-from hypothesis import settings  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
-settings.register_profile("tinyreg", max_examples=15, deadline=None)
+# hypothesis 6.80 (the declared lower bound) overruns its buffer now and then while drawing
+# mutually broadcastable shapes and calls that a failed health check; newer releases do not.
+settings.register_profile("tinyreg", max_examples=15, deadline=None,
+                          suppress_health_check=[HealthCheck.data_too_large])  # fmt: skip
 settings.load_profile("tinyreg")

@@ -146,8 +146,11 @@ def test_controls_drag_click_and_the_url_follows(server, context, shots):
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2, steps=8)
     page.mouse.up()
-    page.wait_for_function("location.search.includes('dropout=')")
-    value = float(page.evaluate("new URLSearchParams(location.search).get('dropout')"))
+    knob = "'.knob[data-name=\"dropout\"] input[type=number]'"  # the slider's value box
+    dragged = f"parseFloat(document.querySelector({knob}).value)"
+    in_url = "parseFloat(new URLSearchParams(location.search).get('dropout'))"
+    page.wait_for_function(f"{in_url} === {dragged}")  # the URL follows to where the drag ended
+    value = page.evaluate(in_url)
     assert 0.2 <= value <= 0.6
     page.click("#play")
     page.wait_for_function("window.playground.state().step > 50")

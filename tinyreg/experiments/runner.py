@@ -21,8 +21,10 @@ Trust:
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -105,9 +107,11 @@ def interruptible() -> Iterator[None]:
         and _signal_state["depth"] == 0
         and signal.getsignal(signal.SIGINT) is signal.default_int_handler
     )
+    unraisable = sys.unraisablehook
     if install:
         _signal_state["stopped"] = False
         signal.signal(signal.SIGINT, _on_sigint)
+        sys.unraisablehook = functools.partial(_quiet_stop, unraisable)
     _signal_state["depth"] += install
     try:
         yield
@@ -119,6 +123,14 @@ def interruptible() -> Iterator[None]:
             _signal_state["depth"] -= 1
             _signal_state["pending"] = False
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            sys.unraisablehook = unraisable
+
+
+def _quiet_stop(hook: Callable[[Any], None], unraisable: Any) -> None:
+    """sys.unraisablehook inside `interruptible()`: a Ctrl-C that Python had to ignore is not
+    printed ("Exception ignored ..."), as `stop_point` raises it again; anything else is."""
+    if not isinstance(unraisable.exc_value, _Stop):
+        hook(unraisable)
 
 
 @contextmanager
