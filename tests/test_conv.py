@@ -258,7 +258,8 @@ def write_idx(path, array, code=0x08, compress=False):
         int(n).to_bytes(4, "big") for n in array.shape
     )
     raw = header + array.astype(array.dtype.newbyteorder(">")).tobytes()
-    (gzip.open if compress else open)(path, "wb").write(raw)
+    with (gzip.open if compress else open)(path, "wb") as f:  # closed: Python 3.12+ buffers gzip
+        f.write(raw)
 
 
 def test_load_idx_reads_what_it_is_given(tmp_path):
