@@ -18,15 +18,16 @@ movements:
 
 With a tap (c, i, j) per row, each row of cols is the image plane shifted by the tap: im2col and
 col2im read and write runs of OW neighbouring values (at stride 1, plain copies), instead of
-gathering C * kh * kw scattered values per output pixel. On the CPU, im2col is strided NumPy
-copies (see `im2col_cpu`) and col2im scatters one (image, channel) plane per thread (no two
-threads write the same pixel); on the GPU col2im gathers (each input pixel sums what read it), so
-it needs no atomics. Both sum in a fixed order: the same bits on any thread count.
+gathering C * kh * kw scattered values per output pixel. On the CPU both work on one (image,
+channel) plane at a time: the plane is copied once into a zero-padded buffer P of the rows and
+columns the windows read, and every tap's rows are runs read from P (im2col) or added into a zero
+P, taps in order, whose interior is then dx (col2im): no bounds test per value, and no two
+iterations write the same value. On the GPU col2im gathers (each input pixel sums what read it),
+so it needs no atomics. Both sum in a fixed order: the same bits on any thread count.
 
 Three versions of the same math: `*_reference` (NumPy, any memory layout), `*_cpu` (Numba) and
 `*_cuda` (numba.cuda), which take C-contiguous arrays. tinyreg's conv2d calls them on tiles of
-images, and only for strides above 1: at stride 1 it lowers whole rows of the padded image
-instead, long copies that need no kernel (`tinyreg/nn/functional/conv.py`, `_Rows`).
+images (`tinyreg/nn/functional/conv.py`).
 """
 
 from __future__ import annotations
@@ -89,12 +90,9 @@ def _source(o, i, stride, offset, dilation, size):
     return y if 0 <= y < size else -1
 
 
-def _inside(j, stride, offset, dilation, size, count):
-    """[first, stop): the output positions o < count whose tap j reads inside 0 <= x < size,
-    x = o * stride - offset + j * dilation."""
-    first = max(0, -((j * dilation - offset) // stride))  # ceil((offset - j*dilation) / stride)
-    stop = min(count, (size - 1 + offset - j * dilation) // stride + 1)
-    return first, max(first, stop)
+def _plane_shape(kh, kw, sh, sw, dh, dw, oh, ow):
+    """(rows, columns) of P: the zero-padded image cut to what the windows read."""
+    return (oh - 1) * sh + (kh - 1) * dh + 1, (ow - 1) * sw + (kw - 1) * dw + 1
 
 
 def _gathered(dcols, n, c, y, x, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
@@ -117,47 +115,75 @@ def _gathered(dcols, n, c, y, x, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
     return total
 
 
-_source_cpu, _source_cuda = cpu_inline(_source), cuda_inline(_source)
-_inside_cpu = cpu_inline(_inside)
+_source_cuda = cuda_inline(_source)
+_plane_shape_cpu = cpu_inline(_plane_shape)
 _gathered_cuda = cuda_inline(_gathered)  # the CPU col2im scatters instead
 
 
 # --------------------------------------------------------------------------- cpu
+# One (image, channel) plane per iteration, P in a buffer of the iteration's own. Inner loops index
+# 1-D views from 0 (no negative-index test, so they vectorize). Parallel from images of 2^18
+# values: tinyreg's conv2d calls these on tiles of ~2^20 lowered values, between matrix products
+# whose BLAS threads still spin on the cores, and a parallel kernel there fights them for the cores
+# (2-core EPYC, two threads, a training step of `tinyreg bench train`'s workload C: 80.7 ms with
+# these serial, 99.6 ms parallel; M: 95.3 against 139.1 ms). One thread, conv 16->32 5x5 on
+# 14x14, batch 128, forward and backward: 42.5 ms against 51.7 ms with the NumPy copies before.
 @parallel_kernel(min_size=1 << 18)
-def _col2im_cpu(dx, dcols, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
-    # Scatter, one (image, channel) plane per thread: each pixel is written by one thread only,
-    # in a fixed order, so the sums are race-free and the same on any thread count.
-    n, c, h, w = dx.shape
-    for p in prange(n * c):
-        b, ch = p // c, p % c
-        dx[b, ch] = 0
+def _im2col_cpu(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
+    n, c, h, w = x.shape
+    rows, width = _plane_shape_cpu(kh, kw, sh, sw, dh, dw, oh, ow)
+    for p in prange(c * n):
+        ch, b = p // n, p % n
+        plane = np.zeros(rows * width, x.dtype)
+        for y in range(min(h, rows - top)):
+            row, source = plane[(top + y) * width + left :], x[b, ch, y]
+            for xx in range(min(w, width - left)):
+                row[xx] = source[xx]
         for i in range(kh):
             for j in range(kw):
-                row = (ch * kh + i) * kw + j
-                first, stop = _inside_cpu(j, sw, left, dw, w, ow)
-                shift = j * dw - left
+                k = (ch * kh + i) * kw + j
                 for oy in range(oh):
-                    y = _source_cpu(oy, i, sh, top, dh, h)
-                    if y >= 0:
-                        start = (b * oh + oy) * ow
-                        for ox in range(first, stop):
-                            dx[b, ch, y, ox * sw + shift] += dcols[row, start + ox]
+                    run = cols[k, (b * oh + oy) * ow :]
+                    source = plane[(oy * sh + i * dh) * width + j * dw :]
+                    if sw == 1:  # a plain copy (vectorized)
+                        for ox in range(ow):
+                            run[ox] = source[ox]
+                    else:
+                        for ox in range(ow):
+                            run[ox] = source[ox * sw]
+
+
+@parallel_kernel(min_size=1 << 18)
+def _col2im_cpu(dx, dcols, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
+    n, c, h, w = dx.shape
+    rows, width = _plane_shape_cpu(kh, kw, sh, sw, dh, dw, oh, ow)
+    for p in prange(n * c):
+        b, ch = p // c, p % c
+        plane = np.zeros(rows * width, dx.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                k = (ch * kh + i) * kw + j
+                for oy in range(oh):
+                    run = dcols[k, (b * oh + oy) * ow :]
+                    target = plane[(oy * sh + i * dh) * width + j * dw :]
+                    if sw == 1:
+                        for ox in range(ow):
+                            target[ox] += run[ox]
+                    else:
+                        for ox in range(ow):
+                            target[ox * sw] += run[ox]
+        for y in range(h):
+            row, target = plane[(top + y) * width + left :], dx[b, ch, y]
+            for xx in range(w):  # pixels past the windows' reach get no gradient
+                inside = top + y < rows and left + xx < width
+                target[xx] = row[xx] if inside else 0
 
 
 def im2col_cpu(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:
-    """cols[(c, i, j), (n, oy, ox)] = x[n, c, oy*sh - top + i*dh, ox*sw - left + j*dw]: the CPU
-    version (C-contiguous arrays). Each tap is one strided NumPy copy of the padded images into
-    its rows: on rows of 14-28 values NumPy's copy loop beat a Numba loop (conv 16->32 on 14x14,
-    batch 128: 11.5 vs 16.7 ms; conv 1->16 on 28x28: 1.6 vs 3.0 ms), and it is one kernel fewer
-    to compile on a cold start."""
-    x, cols = c_contiguous(x, "x"), c_contiguous(cols, "cols")
-    n, c = x.shape[:2]
-    taps = cols.reshape(c, kh, kw, n, oh, ow)
-    padded = _padded(x, kh, kw, sh, sw, top, left, dh, dw, oh, ow).transpose(1, 0, 2, 3)
-    for i in range(kh):
-        for j in range(kw):
-            rows, columns = _tap(i, j, sh, sw, dh, dw, oh, ow)
-            taps[:, i, j] = padded[..., rows, columns]
+    """cols[(c, i, j), (n, oy, ox)] = x[n, c, oy*sh - top + i*dh, ox*sw - left + j*dw]: the Numba
+    CPU version (C-contiguous arrays)."""
+    _im2col_cpu(c_contiguous(x, "x"), c_contiguous(cols, "cols"), kh, kw, sh, sw, top, left, dh,
+                dw, oh, ow)  # fmt: skip
 
 
 def col2im_cpu(dcols, dx, kh, kw, sh, sw, top, left, dh, dw, oh, ow) -> None:

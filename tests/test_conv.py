@@ -90,8 +90,8 @@ def test_against_pytorch_float64_and_float32():
 
 @pytest.mark.parametrize("stride,padding,dilation", [(1, 2, 1), (1, "same", (2, 1)), (2, 1, 1)])
 def test_conv2d_in_batch_tiles_equals_pytorch_in_float64(monkeypatch, stride, padding, dilation):
-    """Tiles of one image in both lowerings (stride 1: whole padded rows;
-    stride 2: im2col), with and without the input's gradient and the bias: PyTorch's values."""
+    """Tiles of one image (stride 1, with 'same' padding and dilation, and stride 2), with and
+    without the input's gradient and the bias: PyTorch's values."""
     torch = pytest.importorskip("torch", reason="PyTorch is the second reference, when installed")
     from tinyreg.nn.functional import conv
 

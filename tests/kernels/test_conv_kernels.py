@@ -4,7 +4,7 @@ geometries (stride, padding, dilation, odd sizes), and refusal of non-contiguous
 import numpy as np
 import pytest
 from kernel_versions import COMPILED
-from layouts import in_layout
+from layouts import LAYOUTS, broadcast_values, in_layout
 
 from tinyreg import kernels
 
@@ -15,6 +15,8 @@ GEOMETRIES = [  # (n, c, h, w, kh, kw, sh, sw, top, left, dh, dw)
     (1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1),
     (1, 2, 3, 3, 2, 2, 1, 1, 3, 3, 1, 1),  # padding past the kernel: whole taps read outside
     (2, 2, 9, 8, 3, 3, 2, 3, 2, 1, 2, 1),  # stride 3 with dilation 2
+    (2, 3, 8, 7, 3, 2, 1, 1, 2, 1, 2, 2),  # stride 1 with dilation 2
+    (2, 1, 5, 5, 2, 2, 2, 2, 0, 0, 1, 1),  # the last row and column of x are in no window
 ]
 
 
@@ -55,17 +57,51 @@ def test_col2im_is_the_adjoint_of_im2col():
     assert np.vdot(cols, g) == pytest.approx(np.vdot(x, dx), rel=1e-12)
 
 
-def test_col2im_parallel_build_equals_the_serial_one_bit_for_bit():
-    from tinyreg.kernels.conv import _col2im_cpu
+@pytest.mark.parametrize("geometry", [GEOMETRIES[1], GEOMETRIES[-3], GEOMETRIES[-2]])
+def test_parallel_builds_equal_the_serial_ones_bit_for_bit(geometry):
+    from tinyreg.kernels.conv import _col2im_cpu, _im2col_cpu
 
-    n, c, h, w, kh, kw, sh, sw, top, left, dh, dw = GEOMETRIES[-1]
+    n, c, h, w, kh, kw, sh, sw, top, left, dh, dw = geometry
     oh, ow = output_size(h, kh, sh, top, dh), output_size(w, kw, sw, left, dw)
     args = (kh, kw, sh, sw, top, left, dh, dw, oh, ow)
-    g = np.random.default_rng(3).standard_normal((c * kh * kw, n * oh * ow))
-    serial, parallel = np.empty((n, c, h, w)), np.empty((n, c, h, w))
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((n, c, h, w)).astype(np.float32)
+    g = rng.standard_normal((c * kh * kw, n * oh * ow)).astype(np.float32)
+    serial, parallel = np.full_like(g, np.nan), np.full_like(g, np.nan)
+    _im2col_cpu.serial(x, serial, *args)
+    _im2col_cpu.parallel(x, parallel, *args)
+    np.testing.assert_array_equal(serial, parallel)
+    serial, parallel = np.full_like(x, np.nan), np.full_like(x, np.nan)
     _col2im_cpu.serial(serial, g, *args)
     _col2im_cpu.parallel(parallel, g, *args)
     np.testing.assert_array_equal(serial, parallel)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("version", ["reference", *COMPILED])
+def test_im2col_and_col2im_on_every_memory_layout(layout, version):
+    """The reference reads any layout and gives what it gives on C-ordered arrays; the compiled
+    versions give the same bits or refuse the array (ValueError), writing nothing."""
+    n, c, h, w, kh, kw, sh, sw, top, left, dh, dw = GEOMETRIES[1]
+    oh, ow = output_size(h, kh, sh, top, dh), output_size(w, kw, sw, left, dw)
+    args = (kh, kw, sh, sw, top, left, dh, dw, oh, ow)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((n, c, h, w))
+    g = rng.standard_normal((c * kh * kw, n * oh * ow))
+    k, ref = kernels.backend(version), kernels.backend("reference")
+    expected_cols, expected_dx = np.empty_like(g), np.empty_like(x)
+    ref.im2col(broadcast_values(x, layout), expected_cols, *args)
+    ref.col2im(broadcast_values(g, layout), expected_dx, *args)
+    cols, dx = np.full_like(g, np.nan), np.full_like(x, np.nan)
+    for kernel, source, target, expected in ((k.im2col, x, cols, expected_cols),
+                                             (k.col2im, g, dx, expected_dx)):  # fmt: skip
+        try:
+            kernel(in_layout(source, layout), target, *args)
+        except ValueError:
+            assert version != "reference" and layout != "C"
+            assert np.isnan(target).all()
+        else:
+            np.testing.assert_allclose(target, expected, rtol=1e-12, atol=1e-12)
 
 
 POOLS = [(2, 2, 2, 2, 0, 0), (3, 3, 2, 2, 1, 1), (3, 2, 2, 1, 1, 0), (3, 3, 1, 1, 1, 1)]

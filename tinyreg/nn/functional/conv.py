@@ -64,11 +64,11 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
 
     stride, padding, dilation: an int or a pair; padding="same" (stride 1) pads so OH = H,
     splitting an odd total as PyTorch does (the extra row at the bottom). Computed in tiles of
-    images (`TILE_VALUES`): each tile is lowered to columns (`_Rows` at stride 1, else im2col of
-    kernels/conv.py, `_Columns`) and multiplied by the weight as one matrix product; the backward
-    lowers the tile again (nothing of the size of the columns is kept between forward and
-    backward), takes two matrix products and lifts the columns' gradient back. The weight's
-    gradient sums the tiles in their order: the same bits on every run.
+    images (`TILE_VALUES`): each tile is lowered to columns (im2col of kernels/conv.py) and
+    multiplied by the weight as one matrix product; the backward lowers the tile again (nothing
+    of the size of the columns is kept between forward and backward), takes two matrix products
+    and lifts the columns' gradient back (col2im). The weight's gradient sums the tiles in their
+    order: the same bits on every run.
     """
     owner = "conv2d"
     x = floating(owner, "input", as_images(owner, x))
@@ -96,20 +96,18 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
     if oh < 1 or ow < 1:
         raise ValueError(f"{owner}: the kernel ({kh}, {kw}) with dilation {(dh, dw)} does not fit "
                          f"the padded input ({h + total_h}, {wd + total_w})")  # fmt: skip
-    xp = array_module(a)
+    xp, k = array_module(a), kernels_for(a)
     geometry = (kh, kw, sh, sw, top, left, dh, dw, oh, ow)
-    wide = (sh, sw) == (1, 1) and 2 * (ow + dw * (kw - 1)) <= 3 * ow  # at most 1.5x the work
-    lowering = (_Rows if wide else _Columns)(a, geometry)
-    w2, columns, k2 = w.reshape(o, -1), lowering.columns, c * kh * kw
+    w2, columns, k2 = w.reshape(o, -1), oh * ow, c * kh * kw
     tiles = _tiles(n, k2 * columns, xp is np)
     cols, y2 = _workspace(xp, a.dtype, (k2, o), tiles[0][1] * columns)
     out = xp.empty((n, o, oh, ow), a.dtype)
-    for first, stop in tiles:  # out[tile] = w2 @ lowered x[tile] (+ bias), as NCHW
+    for first, stop in tiles:  # out[tile] = w2 @ im2col(x[tile]) (+ bias), as NCHW
         m = stop - first
         tile_cols, tile_y = cols(m * columns), y2(m * columns)
-        lowering.lower(first, stop, tile_cols)
+        k.im2col(a[first:stop], tile_cols, *geometry)
         xp.matmul(w2, tile_cols, out=tile_y)
-        pixels = lowering.pixels(tile_y, m).transpose(1, 0, 2, 3)
+        pixels = tile_y.reshape(o, m, oh, ow).transpose(1, 0, 2, 3)
         if bias is not None:  # the bias joins in the copy to NCHW
             xp.add(pixels, bias.data[:, None, None], out=out[first:stop])
         else:
@@ -119,107 +117,22 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
         gw = xp.zeros(w2.shape, a.dtype) if weight.requires_grad else None
         gx = xp.empty_like(a) if x.requires_grad else None
         cols, g2, dcols = _workspace(xp, a.dtype, (k2, o, k2), tiles[0][1] * columns)
-        for first, stop in tiles:  # per tile: lower x again, then the two products and the lift
+        for first, stop in tiles:  # per tile: im2col again, then the two products and col2im
             m = stop - first
             tile_g = g2(m * columns)
-            lowering.pixels(tile_g, m)[...] = g[first:stop].transpose(1, 0, 2, 3)
-            lowering.clear_extra(tile_g, m)
+            tile_g.reshape(o, m, oh, ow)[...] = g[first:stop].transpose(1, 0, 2, 3)
             if gw is not None:
                 tile_cols = cols(m * columns)
-                lowering.lower(first, stop, tile_cols)
+                k.im2col(a[first:stop], tile_cols, *geometry)
                 gw += tile_g @ tile_cols.T
             if gx is not None:
                 tile_dcols = dcols(m * columns)
                 xp.matmul(w2.T, tile_g, out=tile_dcols)
-                lowering.lift(tile_dcols, gx[first:stop])
+                k.col2im(tile_dcols, gx[first:stop], *geometry)
         gb = g.sum(axis=(0, 2, 3)) if bias is not None and bias.requires_grad else None
         return gx, None if gw is None else gw.reshape(w.shape), gb
 
     return op("conv2d", out, (x, weight, bias if bias is not None else x), backward)
-
-
-class _Columns:
-    """x lowered by im2col (kernels/conv.py): one column per output pixel, (n, oy, ox); the lift
-    back is col2im. Any stride."""
-
-    def __init__(self, a: Any, geometry: tuple[int, ...]) -> None:
-        self.a, self.geometry, self.kernels = a, geometry, kernels_for(a)
-        self.height, self.width = geometry[-2:]  # output rows, columns per output row
-        self.columns = self.height * self.width  # columns per image
-
-    def lower(self, first: int, stop: int, cols: Any) -> None:
-        """cols (C*kh*kw, m * columns) = the lowered images x[first:stop]."""
-        self.kernels.im2col(self.a[first:stop], cols, *self.geometry)
-
-    def lift(self, dcols: Any, dx: Any) -> None:
-        """dx (m, C, H, W) = the transpose of `lower` applied to dcols."""
-        self.kernels.col2im(dcols, dx, *self.geometry)
-
-    def pixels(self, y: Any, m: int) -> Any:
-        """The (O, m, OH, OW) output pixels within a product y (O, m * columns) (a view)."""
-        return y.reshape(-1, m, self.height, self.width)[..., : self.geometry[-1]]
-
-    def clear_extra(self, y: Any, m: int) -> None:
-        """Zero the columns of y (O, m * columns) that are no output pixel (here: none)."""
-
-
-class _Rows(_Columns):
-    """Stride 1: x lowered over whole rows of the zero-padded image, (n, oy, 0 <= ox' < Wp), where
-    Wp = OW + dw * (kw - 1) is the padded width. Row (c, i, j) of the lowered tile is then, per
-    image, one contiguous run of the padded image flattened, starting at i * dh * Wp + j * dw, so
-    lowering and lifting are kh * kw long copies instead of runs of OW values; the product does
-    Wp / OW times the work (the columns ox' >= OW are not output pixels, and their gradient is
-    zero). Conv 16->32 5x5 on 14x14 (Wp = 18), batch 128, float32, one thread: forward and
-    backward 53.4 ms against 62.6 ms with im2col; conv 32->64 3x3 on 26x26 (Wp = 26), batch 64:
-    86.7 against 95.2 ms. Used where Wp <= 1.5 OW (`conv2d`), so the extra work stays bounded."""
-
-    def __init__(self, a: Any, geometry: tuple[int, ...]) -> None:
-        super().__init__(a, geometry)
-        kh, kw, _, _, top, left, dh, dw, oh, ow = geometry
-        h, w = a.shape[2:]
-        self.width = ow + dw * (kw - 1)
-        self.columns = oh * self.width
-        self.rows, self.cols = slice(top, top + h), slice(left, left + w)  # x in the padding
-        self.offsets = [i * dh * self.width + j * dw for i in range(kh) for j in range(kw)]
-        self.buffers: dict[str, Any] = {}  # "x" and "dx": padded images, made by the first tile
-
-    def _padded(self, name: str, m: int) -> Any:
-        """Buffer `name` (C, tile, rows, Wp) of zero-padded images, made at the first (and
-        widest) tile's size with one row more than the padded image: the last run's overrun."""
-        if name not in self.buffers:
-            kh, dh, oh = self.geometry[0], self.geometry[6], self.geometry[-2]
-            shape = (self.a.shape[1], m, oh + dh * (kh - 1) + 1, self.width)
-            self.buffers[name] = array_module(self.a).zeros(shape, self.a.dtype)
-        return self.buffers[name]
-
-    def _runs(self, padded: Any, m: int, cols: Any) -> tuple[Any, Any]:
-        """(padded images 0..m flattened (C, m, rows * Wp), cols as (C, kh*kw, m, columns))."""
-        c, tile = padded.shape[:2]
-        return (padded.reshape(c, tile, -1)[:, :m],
-                cols.reshape(c, len(self.offsets), m, self.columns))  # fmt: skip
-
-    def lower(self, first: int, stop: int, cols: Any) -> None:
-        """cols (C*kh*kw, m * columns) = the lowered images x[first:stop]."""
-        m = stop - first
-        padded = self._padded("x", m)
-        padded[:, :m, self.rows, self.cols] = self.a[first:stop].transpose(1, 0, 2, 3)
-        flat, taps = self._runs(padded, m, cols)
-        for tap, start in enumerate(self.offsets):
-            taps[:, tap] = flat[:, :, start : start + self.columns]
-
-    def lift(self, dcols: Any, dx: Any) -> None:
-        """dx (m, C, H, W) = the transpose of `lower` applied to dcols: every run added back."""
-        m = dx.shape[0]
-        padded = self._padded("dx", m)
-        padded[:, :m] = 0
-        flat, taps = self._runs(padded, m, dcols)
-        for tap, start in enumerate(self.offsets):
-            flat[:, :, start : start + self.columns] += taps[:, tap]
-        dx[...] = padded[:, :m, self.rows, self.cols].transpose(1, 0, 2, 3)
-
-    def clear_extra(self, y: Any, m: int) -> None:
-        """Zero the columns of y (O, m * columns) that are no output pixel (ox' >= OW)."""
-        y.reshape(-1, m, self.height, self.width)[..., self.geometry[-1] :] = 0
 
 
 # Values of x's im2col held at once on the CPU: a tile of images whose columns stay in the cache
