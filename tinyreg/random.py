@@ -13,6 +13,7 @@ import numpy as np
 _seed = int(np.random.SeedSequence().entropy % 2**63)
 _generator = np.random.default_rng(_seed)
 _stream = 0
+_CHECK = np.random.PCG64(0)  # where set_rng_state tries a state before the generator takes it
 
 
 def manual_seed(seed: int) -> None:
@@ -51,8 +52,9 @@ def get_rng_state() -> dict:
 
 def set_rng_state(state: dict) -> None:
     """Put back a state that `get_rng_state` returned: the draws that follow are the ones that
-    followed it. Checked whole before anything changes."""
-    global _seed, _generator, _stream
+    followed it (the generator of `generator()` takes the state in place, as PyTorch's default
+    generator does). Checked whole before anything changes."""
+    global _seed, _stream
     expected = "a dict from get_rng_state() with 'seed', 'generator' and 'stream'"
     if not isinstance(state, dict) or set(state) != {"seed", "generator", "stream"}:
         raise TypeError(f"set_rng_state: state must be {expected}, got {state!r:.80}")
@@ -61,11 +63,11 @@ def set_rng_state(state: dict) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
             raise ValueError(f"set_rng_state: state[{name!r}] must be an integer in [0, 2**63), "
                              f"got {value!r}")  # fmt: skip
-    bit_generator = np.random.default_rng(0).bit_generator
     try:
-        bit_generator.state = state["generator"]
+        _CHECK.state = state["generator"]  # checked on a scratch generator first
     except (TypeError, ValueError, KeyError) as error:
-        kind = type(bit_generator).__name__
+        kind = type(_CHECK).__name__
         raise ValueError(f"set_rng_state: state['generator'] is not a {kind} state "
                          f"({error})") from None  # fmt: skip
-    _seed, _generator, _stream = seed, np.random.Generator(bit_generator), stream
+    _generator.bit_generator.state = state["generator"]
+    _seed, _stream = seed, stream
