@@ -42,6 +42,7 @@ from ... import nn, optim, reg
 from ... import random as tr_random
 from ...autograd import no_grad
 from ...creation import randperm, tensor
+from ...experiments import recipes
 from ...nn import functional as F
 from ...utils.best import Best
 from ...vision.transforms import MixUp
@@ -97,26 +98,24 @@ def build_model(config: dict[str, Any], classes: int) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def _parts(config: dict[str, Any], role: str) -> list[tuple[Any, float]]:
+    """(make, value) of the configuration's nonzero knobs that `recipes.KNOBS` (the registry
+    compare and sweep read) gives `role` ("penalty" or "prox"), in registry order."""
+    return [(knob.make, config[name]) for name, knob in recipes.KNOBS.items()
+            if knob.role == role and config[name]]  # fmt: skip
+
+
 def penalty_for(config: dict[str, Any]) -> reg.Regularizer | None:
-    """The loss term: L1, L2, or ElasticNet when both are set; None when neither is."""
-    l1, l2 = config["l1"], config["l2"]
-    if l1 and l2:
-        return reg.ElasticNet(l1, l2)
-    if l1:
-        return reg.L1(l1)
-    return reg.L2(l2) if l2 else None
+    """The loss term, as a sweep point builds it (`recipes.make_penalty`): L1, L2, or one
+    ElasticNet when both are set; None when neither is."""
+    parts = _parts(config, "penalty")
+    return recipes.make_penalty(parts) if parts else None
 
 
 def proximal_steps(config: dict[str, Any]) -> list[reg.Regularizer]:
-    """The proximal steps after each update, in this order: L1, group lasso, max-norm."""
-    steps: list[reg.Regularizer] = []
-    if config["l1_prox"]:
-        steps.append(reg.L1(config["l1_prox"]))
-    if config["group_lasso"]:
-        steps.append(reg.GroupLasso(config["group_lasso"]))
-    if config["max_norm"]:
-        steps.append(reg.MaxNorm(config["max_norm"]))
-    return steps
+    """The proximal steps after each update, in the registry's order: L1, group lasso,
+    max-norm."""
+    return recipes.make_all(_parts(config, "prox"))
 
 
 def optimizer_for(config: dict[str, Any], params: list) -> optim.Optimizer:
