@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from tinyreg import nn
+from tinyreg import datasets, nn
 from tinyreg import random as tr_random
 from tinyreg.app.playground import codegen, data
 from tinyreg.app.playground.config import (
@@ -91,10 +91,10 @@ def test_generated_points_have_their_sizes_and_classes():
         x0, x1, y0, y1 = points.extent
         X = np.concatenate([points.train[0], points.test[0]])
         assert (X[:, 0] > x0).all() and (X[:, 0] < x1).all() and (X[:, 1] > y0).all()
-    circles = data.make_circles(400, 0.0, 1)
+    circles = datasets.make_circles(400, 0.0, 1)
     radius = np.hypot(*circles[0].T)
     assert np.allclose(radius[circles[1] == 0], 1) and np.allclose(radius[circles[1] == 1], 0.5)
-    X, y = data.make_xor(400, 0.0, 2)
+    X, y = datasets.make_xor(400, 0.0, 2)
     assert ((X[:, 0] * X[:, 1] > 0) == (y == 1)).all()
 
 
@@ -248,3 +248,14 @@ def test_sessions_in_threads_give_the_numbers_they_give_alone():
     for thread in threads:
         thread.join()
     assert all(s.state() == alone for s in sessions)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: datasets.make_circles(1), ValueError, "make_circles: n must be an integer >= 2"),
+    (lambda: datasets.make_circles(10, factor=1.0), ValueError, "make_circles: factor must be"),
+    (lambda: datasets.make_xor(10, noise=-0.1), ValueError, "make_xor: noise must be"),
+    (lambda: datasets.make_xor(10, seed=1.5), TypeError, "make_xor: seed must be an integer"),
+])  # fmt: skip
+def test_circles_and_xor_check_their_arguments(call, error, words):
+    with pytest.raises(error, match=words):
+        call()

@@ -1,5 +1,5 @@
-"""Synthetic data sets (scikit-learn's make_* shape) and splits: two moons, spirals, polynomial
-regression, polynomial features, train/validation/test split."""
+"""Synthetic data sets (scikit-learn's make_* shape) and splits: two moons, spirals, circles,
+xor, polynomial regression, polynomial features, train/validation/test split."""
 
 from __future__ import annotations
 
@@ -61,6 +61,32 @@ def make_spirals(
     theta = y * 2 * np.pi / classes + 4 * r + noise * rng.standard_normal(n)
     X = np.stack([r * np.sin(theta), r * np.cos(theta)], axis=1)
     return X.astype(np.float32), y.astype(np.int64)
+
+
+def make_circles(n: int = 400, noise: float = 0.2, seed: int = 0, factor: float = 0.5
+                 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Two concentric circles (as sklearn's make_circles): the outer of radius 1 is class 0, the
+    inner of radius `factor` (in [0, 1)) class 1, each point moved by N(0, noise^2) noise."""
+    n, noise, seed = _sizes("make_circles", n, noise, seed, least=2)
+    factor = check.number("make_circles", "factor", factor, 0.0, 1.0, high_open=True)
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    t = 2 * np.pi * rng.random(n)
+    radius = np.where(y == 0, 1.0, factor)
+    X = np.stack([radius * np.cos(t), radius * np.sin(t)], axis=1)
+    X += noise * rng.standard_normal((n, 2))
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+def make_xor(n: int = 400, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Points uniform in [-1, 1]^2, class 1 where x1 * x2 > 0 (the quadrants of equal sign), then
+    moved by N(0, noise^2) noise (the label is the clean point's)."""
+    n, noise, seed = _sizes("make_xor", n, noise, seed, least=2)
+    rng = np.random.default_rng(seed)
+    clean = rng.uniform(-1, 1, (n, 2))
+    y = (clean[:, 0] * clean[:, 1] > 0).astype(np.int64)
+    X = clean + noise * rng.standard_normal((n, 2))
+    return X.astype(np.float32), y
 
 
 def make_polynomial_regression(

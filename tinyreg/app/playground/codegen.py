@@ -32,11 +32,9 @@ def _data_lines(config: dict[str, Any]) -> tuple[str, list[str]]:
     n = config["train_size"] + 2 * HOLDOUT
     make = {"moons": f"make_moons({n}, noise={config['noise']!r}, seed={seed})",
             "spirals": f"make_spirals({n}, classes=2, noise={config['noise']!r}, seed={seed})",
-            "circles": f"make_circles({n}, {config['noise']!r}, {seed})",
-            "xor": f"make_xor({n}, {config['noise']!r}, {seed})"}[name]  # fmt: skip
-    source = ("tinyreg.datasets" if name in ("moons", "spirals") else
-              "tinyreg.app.playground.data")  # fmt: skip
-    return f"from {source} import {make.split('(')[0]}", [
+            "circles": f"make_circles({n}, noise={config['noise']!r}, seed={seed})",
+            "xor": f"make_xor({n}, noise={config['noise']!r}, seed={seed})"}[name]  # fmt: skip
+    return f"from tinyreg.datasets import {make.split('(')[0]}", [
             f"# {config['train_size']} training, {HOLDOUT} validation and {HOLDOUT} test points",
             f"X, y = {make}",
             f"parts = train_val_test_split(X, y, val={HOLDOUT} / {n}, test={HOLDOUT} / {n}, "

@@ -1,5 +1,5 @@
-"""The playground's points: the generated 2-D sets (moons and spirals from `tinyreg.datasets`,
-circles and xor here), the learner's own points from a CSV file, and the split into training,
+"""The playground's points: the generated 2-D sets (moons, spirals, circles and xor from
+`tinyreg.datasets`), the learner's own points from a CSV file, and the split into training,
 validation and test points.
 
 A generated set has `train_size` training points and HOLDOUT validation and HOLDOUT test points,
@@ -21,29 +21,6 @@ from .config import LIMITS, ConfigError
 HOLDOUT = 200  # validation points, and as many test points, of a generated set
 
 
-def make_circles(n: int, noise: float, seed: int, factor: float = 0.5
-                 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Two concentric circles (scikit-learn's make_circles): the outer of radius 1 is class 0,
-    the inner of radius `factor` class 1, each point moved by N(0, noise^2) noise."""
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 2
-    t = 2 * np.pi * rng.random(n)
-    radius = np.where(y == 0, 1.0, factor)
-    X = np.stack([radius * np.cos(t), radius * np.sin(t)], axis=1)
-    X += noise * rng.standard_normal((n, 2))
-    return X.astype(np.float32), y.astype(np.int64)
-
-
-def make_xor(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Points uniform in [-1, 1]^2, class 1 where x1 * x2 > 0 (the quadrants of equal sign),
-    then moved by N(0, noise^2) noise (the label is the clean point's)."""
-    rng = np.random.default_rng(seed)
-    clean = rng.uniform(-1, 1, (n, 2))
-    y = (clean[:, 0] * clean[:, 1] > 0).astype(np.int64)
-    X = clean + noise * rng.standard_normal((n, 2))
-    return X.astype(np.float32), y
-
-
 def generate(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """`n` points of the generated set `name` (moons, circles, spirals with two arms, xor)."""
     if name == "moons":
@@ -51,9 +28,9 @@ def generate(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np
     if name == "spirals":
         return datasets.make_spirals(n, classes=2, noise=noise, seed=seed)
     if name == "circles":
-        return make_circles(n, noise, seed)
+        return datasets.make_circles(n, noise=noise, seed=seed)
     if name == "xor":
-        return make_xor(n, noise, seed)
+        return datasets.make_xor(n, noise=noise, seed=seed)
     raise ConfigError("dataset", name, "moons, circles, spirals or xor")
 
 
