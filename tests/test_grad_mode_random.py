@@ -97,3 +97,30 @@ def test_a_bad_rng_state_changes_nothing(bad, error, words):
     with pytest.raises(error, match=re.escape(words)):
         tr.set_rng_state(bad)
     assert tr.get_rng_state() == before
+
+
+def grad_mode_story(lib):
+    """What a script sees of grad mode: per thread, enable_grad inside no_grad, set_grad_enabled
+    as a call and as a block (the same steps on PyTorch and on tinyreg)."""
+    x = lib.ones(2, requires_grad=True)
+    seen = []
+    with lib.no_grad():
+        thread = threading.Thread(target=lambda: seen.append((x * 2).requires_grad))
+        thread.start()
+        thread.join()
+        seen.append((x * 2).requires_grad)
+        with lib.enable_grad():
+            seen.append((x * 2).requires_grad)
+    with lib.set_grad_enabled(False):
+        seen.append(lib.is_grad_enabled())
+    seen.append(lib.is_grad_enabled())
+    lib.set_grad_enabled(False)
+    seen.append((x * 2).requires_grad)
+    lib.set_grad_enabled(True)
+    seen.append(lib.no_grad()(lambda: (x * 2).requires_grad)())
+    return seen
+
+
+def test_grad_mode_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    assert grad_mode_story(tr) == grad_mode_story(torch)
