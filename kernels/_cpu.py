@@ -3,7 +3,8 @@
 `parallel_kernel(fn)` compiles `fn` once serially and once with `parallel=True` (its `prange` loops
 spread over threads). Small arrays take the serial version, which skips the thread pool's start-up
 cost (microseconds that dominate a step of a small model); large arrays take the parallel one.
-Both are `cache=True`, so a new process loads them from disk instead of compiling again.
+Both are `cache=True`, so a new process loads them from disk instead of compiling again, and
+`nogil=True`: several Python threads (tinyreg's tiles, tinyreg/threads.py) run them side by side.
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ def parallel_kernel(fn: Callable | None = None, *, min_size: int = PARALLEL_MIN_
     Use as `@parallel_kernel` or `@parallel_kernel(min_size=...)`."""
     if fn is None:
         return lambda f: parallel_kernel(f, min_size=min_size)
-    serial = njit(cache=True, fastmath=FASTMATH)(_renamed(fn, "_serial"))
-    parallel = njit(cache=True, parallel=True, fastmath=FASTMATH)(_renamed(fn, "_parallel"))
+    serial = njit(cache=True, nogil=True, fastmath=FASTMATH)(_renamed(fn, "_serial"))
+    parallel = njit(cache=True, nogil=True, parallel=True, fastmath=FASTMATH)(
+        _renamed(fn, "_parallel")
+    )
 
     def dispatch(*args):
         return (parallel if args[0].size >= min_size else serial)(*args)

@@ -4,7 +4,8 @@ fails here. Each layer may import only itself and the layers its ALLOWED entry n
 kernels/      pure array functions                    imports nothing of tinyreg
 engine        _tensor, autograd/, ops/, creation,     kernels
               functional, dtypes, device, cuda,
-              random, validate, profiler, _missing
+              random, threads, validate, profiler,
+              _missing
 nn            nn/, serialization                      engine
 utils         utils/ (data, best), datasets, vision/  engine
 optim         optim/                                  nn, utils (never reg: prox is a hook)
@@ -23,8 +24,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {  # first name after "tinyreg." -> layer
-    **dict.fromkeys(["_tensor", "autograd", "ops", "creation", "device", "random", "validate",
-                     "profiler", "cuda", "dtypes", "functional", "_missing"], "engine"),
+    **dict.fromkeys(["_tensor", "autograd", "ops", "creation", "device", "random", "threads",
+                     "validate", "profiler", "cuda", "dtypes", "functional", "_missing"], "engine"),
     **dict.fromkeys(["nn", "serialization"], "nn"),
     **dict.fromkeys(["utils", "datasets", "vision"], "utils"),
     "optim": "optim",

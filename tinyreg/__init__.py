@@ -140,6 +140,7 @@ from .ops.elementwise import maximum, minimum, where  # noqa: E402
 from .ops.matmul import matmul  # noqa: E402
 from .random import get_rng_state, manual_seed, set_rng_state  # noqa: E402
 from .serialization import load, save  # noqa: E402
+from .threads import get_num_threads, set_num_threads  # noqa: E402
 from .utils.data.generator import Generator  # noqa: E402
 
 __version__ = "0.1.0"
@@ -150,16 +151,16 @@ __all__ = [
     "device", "div", "double", "dtype", "dtypes", "empty", "empty_like", "enable_grad", "eq",
     "equal", "exp", "expm1", "eye", "flatten", "float", "float32", "float64", "from_numpy", "full",
     "full_like", "gather", "ge", "Generator", "get_default_dtype", "get_rng_state", "gradcheck",
-    "GradcheckError", "gt", "int", "int16", "int32", "int64", "int8", "is_floating_point",
-    "is_grad_enabled", "is_tensor", "isclose", "kernels", "le", "linspace", "load", "log", "log1p",
-    "log_softmax", "logsumexp", "long", "lt", "manual_seed", "masked_fill", "matmul", "max",
-    "maximum", "mean", "min", "minimum", "mm", "mul", "ne", "neg", "nn", "no_grad", "norm",
-    "normal", "numel", "ones", "ones_like", "op", "ops", "optim", "permute", "pow", "prod", "rand",
-    "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "reg", "relu",
-    "reshape", "save", "set_grad_enabled", "set_rng_state", "short", "sigmoid", "sign", "sin",
-    "softmax", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "tanh", "Tensor",
-    "tensor", "transpose", "uint8", "unsqueeze", "utils", "var", "vision", "where", "zeros",
-    "zeros_like",
+    "GradcheckError", "get_num_threads", "gt", "int", "int16", "int32", "int64", "int8",
+    "is_floating_point", "is_grad_enabled", "is_tensor", "isclose", "kernels", "le", "linspace",
+    "load", "log", "log1p", "log_softmax", "logsumexp", "long", "lt", "manual_seed", "masked_fill",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul", "ne", "neg", "nn",
+    "no_grad", "norm", "normal", "numel", "ones", "ones_like", "op", "ops", "optim", "permute",
+    "pow", "prod", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
+    "randperm", "reg", "relu", "reshape", "save", "set_grad_enabled", "set_num_threads",
+    "set_rng_state", "short", "sigmoid", "sign", "sin", "softmax", "split", "sqrt", "squeeze",
+    "stack", "std", "sub", "sum", "tanh", "Tensor", "tensor", "transpose", "uint8", "unsqueeze",
+    "utils", "var", "vision", "where", "zeros", "zeros_like",
 ]  # fmt: skip
 
 __getattr__ = missing_names(__name__)

@@ -14,6 +14,7 @@ from ...device import (
     contiguous,
     kernels_for,
 )
+from ...threads import map_tiles
 
 
 def as_images(owner: str, x: Tensor) -> Tensor:
@@ -100,35 +101,43 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
     geometry = (kh, kw, sh, sw, top, left, dh, dw, oh, ow)
     w2, columns, k2 = w.reshape(o, -1), oh * ow, c * kh * kw
     tiles = _tiles(n, k2 * columns, xp is np)
-    cols, y2 = _workspace(xp, a.dtype, (k2, o), tiles[0][1] * columns)
     out = xp.empty((n, o, oh, ow), a.dtype)
-    for first, stop in tiles:  # out[tile] = w2 @ im2col(x[tile]) (+ bias), as NCHW
+
+    def tile_forward(first: int, stop: int) -> None:
+        """out[tile] = w2 @ im2col(x[tile]) (+ bias), as NCHW."""
         m = stop - first
-        tile_cols, tile_y = cols(m * columns), y2(m * columns)
+        tile_cols = xp.empty((k2, m * columns), a.dtype)
         k.im2col(a[first:stop], tile_cols, *geometry)
-        xp.matmul(w2, tile_cols, out=tile_y)
-        pixels = tile_y.reshape(o, m, oh, ow).transpose(1, 0, 2, 3)
+        pixels = (w2 @ tile_cols).reshape(o, m, oh, ow).transpose(1, 0, 2, 3)
         if bias is not None:  # the bias joins in the copy to NCHW
             xp.add(pixels, bias.data[:, None, None], out=out[first:stop])
         else:
             out[first:stop] = pixels
 
+    map_tiles(tile_forward, tiles)
+
     def backward(g):
-        gw = xp.zeros(w2.shape, a.dtype) if weight.requires_grad else None
         gx = xp.empty_like(a) if x.requires_grad else None
-        cols, g2, dcols = _workspace(xp, a.dtype, (k2, o, k2), tiles[0][1] * columns)
-        for first, stop in tiles:  # per tile: im2col again, then the two products and col2im
+
+        def tile_backward(first: int, stop: int) -> Any:
+            """im2col again, the two products and col2im; returns the tile's part of dweight."""
             m = stop - first
-            tile_g = g2(m * columns)
+            tile_g = xp.empty((o, m * columns), a.dtype)
             tile_g.reshape(o, m, oh, ow)[...] = g[first:stop].transpose(1, 0, 2, 3)
-            if gw is not None:
-                tile_cols = cols(m * columns)
-                k.im2col(a[first:stop], tile_cols, *geometry)
-                gw += tile_g @ tile_cols.T
             if gx is not None:
-                tile_dcols = dcols(m * columns)
-                xp.matmul(w2.T, tile_g, out=tile_dcols)
-                k.col2im(tile_dcols, gx[first:stop], *geometry)
+                k.col2im(w2.T @ tile_g, gx[first:stop], *geometry)
+            if not weight.requires_grad:
+                return None
+            tile_cols = xp.empty((k2, m * columns), a.dtype)
+            k.im2col(a[first:stop], tile_cols, *geometry)
+            return tile_g @ tile_cols.T
+
+        parts = map_tiles(tile_backward, tiles)
+        gw = None
+        if weight.requires_grad:  # the tiles' parts summed in tile order
+            gw = xp.zeros(w2.shape, a.dtype)
+            for part in parts:
+                gw += part
         gb = g.sum(axis=(0, 2, 3)) if bias is not None and bias.requires_grad else None
         return gx, None if gw is None else gw.reshape(w.shape), gb
 
@@ -150,14 +159,3 @@ def _tiles(n: int, per_image: int, tiled: bool) -> list[tuple[int, int]]:
     has memory to spare and wants big products)."""
     size = max(1, TILE_VALUES // per_image) if tiled else n
     return [(first, min(n, first + size)) for first in range(0, n, size)]
-
-
-def _workspace(xp: Any, dtype: Any, rows: tuple[int, ...], columns: int) -> list:
-    """One buffer per entry of `rows`, with room for rows x columns; each comes back as a function
-    `view(width)`: its first rows x width values as a C-contiguous (rows, width) array (the last
-    tile may be narrower than the others)."""
-    buffers = [xp.empty(r * columns, dtype) for r in rows]
-    return [
-        lambda width, b=b, r=r: b[: r * width].reshape(r, width)
-        for b, r in zip(buffers, rows, strict=True)
-    ]
