@@ -115,3 +115,28 @@ def test_bench_train_alternates_and_profiles_tinyreg():
     assert {"dense", "batch_norm", "dropout", "penalty", "optimizer step"} <= set(names)
     assert all(f >= 0 and b >= 0 for _, f, b in ops) and overhead > 0
     assert "| dense |" in bench_train.format_profile("S", ops, overhead)
+
+
+@pytest.mark.parametrize("bad", ["X", "S,Q", ","])
+def test_bench_train_refuses_an_unknown_workload(bad, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["bench", "train", "--workloads", bad])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "--workloads" in err and "S, L, C, M" in err
+    assert "Traceback" not in err
+
+
+def test_bench_train_workloads_flag_reads_names_in_any_case():
+    from tinyreg.app.bench import workload_list
+
+    assert workload_list("c, m,C") == ["C", "M"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs PyTorch")
+def test_bench_train_profiles_pytorch_too():
+    from tinyreg.app import bench_train
+
+    rows = bench_train.torch_profile_rows("S", steps=2, top=4, threads=1)
+    assert len(rows) == 4 and all(ms >= 0 for _, ms in rows)
+    assert any(name in ("aten::addmm", "aten::mm") for name, _ in rows)
+    assert "| aten::" in bench_train.format_torch_profile("S", rows)

@@ -36,6 +36,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="alternating tinyreg/PyTorch runs per workload (train)")  # fmt: skip
     parser.add_argument("--profile", action="store_true",
                         help="train: where tinyreg's step time goes, op by op")  # fmt: skip
+    parser.add_argument(
+        "--workloads",
+        type=workload_list,
+        default=None,
+        metavar="S,L,C,M",
+        help="train: only these workloads (comma-separated; all by default)",
+    )
+    parser.add_argument("--threads", type=at_least(1), default=None,
+                        help="train: threads for both frameworks (BLAS, OpenMP, Numba; all "
+                        "cores by default)")  # fmt: skip
     parser.add_argument("--scaling", action="store_true",
                         help="train: step time against batch size, width and threads")  # fmt: skip
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
@@ -47,6 +57,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "2 s per measurement instead of 5")  # fmt: skip
     parser.add_argument("--backend", default="cpu", choices=["cpu", "cuda", "all"])
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+
+
+def workload_list(text: str) -> list[str]:
+    """--workloads: names of `tinyreg bench train`'s workloads, comma-separated."""
+    from .bench_train import WORKLOADS
+
+    names = [name.strip().upper() for name in text.split(",")]
+    wrong = [name for name in names if name not in WORKLOADS]
+    if wrong or not names:
+        raise argparse.ArgumentTypeError(
+            f"expected workload names from {', '.join(WORKLOADS)}, comma-separated, got {text!r}"
+        )
+    return list(dict.fromkeys(names))
 
 
 def check_kernels(size: int, backend: str, quick: bool) -> None:
@@ -82,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
         from . import bench_train
 
         return bench_train.main_train(args.steps, args.json, args.device, args.rounds,
-                                       args.profile, args.scaling)  # fmt: skip
+                                       args.profile, args.scaling, args.workloads,
+                                       args.threads)  # fmt: skip
     from . import bench_kernels
 
     return bench_kernels.main_kernels(args.size, args.backend, args.json, args.quick)

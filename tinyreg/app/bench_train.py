@@ -369,6 +369,39 @@ def format_profile(workload: str, rows: list[tuple[str, float, float]], overhead
     return "\n".join(lines)
 
 
+def torch_profile_rows(workload: str, steps: int = 10, top: int = 12,
+                       threads: int | None = None) -> list[tuple[str, float]] | None:  # fmt: skip
+    """PyTorch's side of the profile, in a fresh interpreter: (aten op, self CPU ms per step) of
+    the `top` most expensive ops over `steps` steps, from torch.profiler; None if it fails."""
+    program = (
+        "import json, torch; from torch.profiler import profile, ProfilerActivity\n"
+        "from tinyreg.app.bench_train import WORKLOADS, _torch_step\n"
+        f"step = _torch_step(*WORKLOADS[{workload!r}])\n"
+        f"for _ in range({steps}): step()\n"
+        "with profile(activities=[ProfilerActivity.CPU]) as recorder:\n"
+        f"    for _ in range({steps}): step()\n"
+        "rows = sorted(((e.key, e.self_cpu_time_total / 1e3 / "
+        f"{steps}) for e in recorder.key_averages()), key=lambda r: -r[1])\n"
+        f"print(json.dumps(rows[:{top}]))"
+    )
+    env = dict(os.environ)
+    if threads:
+        env.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        return None
+    return [tuple(row) for row in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
+def format_torch_profile(workload: str, rows: list[tuple[str, float]]) -> str:
+    """PyTorch's profile of one workload as a Markdown table (self CPU time: an op's own time,
+    without the ops it calls)."""
+    lines = [f"PyTorch, the same step, torch.profiler, per step (the {len(rows)} largest ops):",
+             "| aten op | self CPU ms |", "|---|---:|"]  # fmt: skip
+    lines += [f"| {name} | {ms:.3f} |" for name, ms in rows]
+    return "\n".join(lines)
+
+
 # ----------------------------------------------------------------------------- scaling
 def scaling_specs() -> dict[str, list[Spec]]:
     """The MLP of L (two hidden layers) against batch size and width."""
@@ -390,26 +423,37 @@ def format_scaling(title: str, key: str, rows: list[dict]) -> str:
 
 
 def main_train(steps: int = 50, json_path: str | None = None, device: str = "cpu",
-               rounds: int = 3, profile: bool = False, scaling: bool = False) -> int:  # fmt: skip
-    """`tinyreg bench train`: time the S, L, C and M steps of tinyreg and PyTorch and print them
-    (and, if asked, the per-op profile and the scaling tables)."""
+               rounds: int = 3, profile: bool = False, scaling: bool = False,
+               workloads: list[str] | None = None, threads: int | None = None) -> int:  # fmt: skip
+    """`tinyreg bench train`: time the S, L, C and M steps (or `workloads`) of tinyreg and
+    PyTorch on `threads` threads (all cores by default) and print them (and, if asked, the
+    per-op profiles of both and the scaling tables)."""
     have_torch = torch_available()
+    workloads = workloads or list(WORKLOADS)
     print(f"tinyreg bench train, float32, {device}, on {machine_description()}, "
-          f"{os.cpu_count()} threads, {rounds} alternating rounds of {steps} steps"
+          f"{threads or os.cpu_count()} threads, {rounds} alternating rounds of {steps} steps"
           + ("" if have_torch else " (PyTorch not installed: pip install 'tinyreg[bench]')"),
           flush=True)  # fmt: skip
-    rows = alternating(list(WORKLOADS), steps, rounds, device, with_torch=have_torch)
+    rows = alternating(workloads, steps, rounds, device, threads, with_torch=have_torch)
     print(format_table(rows))
     print("(ms: median over rounds [min, max]; ratio = tinyreg time / PyTorch time; peak = peak "
           "RSS minus RSS of the warm framework)", flush=True)  # fmt: skip
-    result = {"machine": machine_description(), "rows": rows}
+    result = {"machine": machine_description(), "threads": threads, "rows": rows}
     if profile:
-        result["profile"] = {}
-        for workload in WORKLOADS:
+        if threads:  # the profile runs in this process
+            from tinyreg import set_num_threads
+
+            set_num_threads(threads)
+        result["profile"], result["torch_profile"] = {}, {}
+        for workload in workloads:
             ops, overhead = profile_rows(workload)
             print()
             print(format_profile(workload, ops, overhead), flush=True)
             result["profile"][workload] = {"ops": ops, "overhead_ms": overhead}
+            torch_ops = torch_profile_rows(workload, threads=threads) if have_torch else None
+            if torch_ops:
+                print(format_torch_profile(workload, torch_ops), flush=True)
+                result["torch_profile"][workload] = torch_ops
     if scaling:
         result["scaling"] = {}
         for key, specs in scaling_specs().items():
