@@ -115,6 +115,7 @@ def test_pooling_kernels_match_the_reference(version, dtype, pool):
     x = np.random.default_rng(3).standard_normal((2, 3, 7, 6)).astype(dtype)
     x[0, 0, :3, :3] = 4.0  # ties: the first maximum wins
     x[1, 2, 4, 1:3] = np.nan  # a NaN wins its windows (PyTorch), the last NaN gives the argmax
+    x[1, 0, :3] = -np.inf  # windows of -inf only: the first pixel inside x is the argmax
     oh, ow = (7 + 2 * top - kh) // sh + 1, (6 + 2 * left - kw) // sw + 1
     k, ref = kernels.backend(version), kernels.backend("reference")
     results = []
