@@ -36,6 +36,8 @@ FAMILY = {  # op: the family module that defines it, as <op>_reference, <op>_cpu
     "dropout_backward": "dropout",
     "batchnorm_forward": "batchnorm",
     "batchnorm_backward": "batchnorm",
+    "relu_dropout_forward": "fused",
+    "relu_dropout_backward": "fused",
     "affine_warp": "warp",
     "flip": "warp",
     "crop": "warp",

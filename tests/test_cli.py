@@ -112,7 +112,7 @@ def test_bench_train_alternates_and_profiles_tinyreg():
     assert "| 4 |" in bench_train.format_scaling("Batch", "batch", rows)
     ops, overhead = bench_train.profile_rows("S", steps=2)
     names = [op for op, _, _ in ops]
-    assert {"dense", "batch_norm", "dropout", "penalty", "optimizer step"} <= set(names)
+    assert {"dense", "batch_norm_relu_dropout", "penalty", "optimizer step"} <= set(names)
     assert all(f >= 0 and b >= 0 for _, f, b in ops) and overhead > 0
     assert "| dense |" in bench_train.format_profile("S", ops, overhead)
 

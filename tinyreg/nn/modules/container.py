@@ -2,7 +2,8 @@
 ("0.weight", "layers.1.running_mean", "heads.cls.bias").
 
 A container's items are its children, held as attributes named "0", "1", ... (or by their keys),
-so the Module's attribute discovery finds them as it finds any layer.
+so the Module's attribute discovery finds them as it finds any layer. Sequential is where layer
+fusion is chosen (`tinyreg.nn.fusion`): BatchNorm -> ReLU (-> Dropout) in a row run as one op.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ... import validate as check
+from .. import fusion
+from ..functional.normalization import batch_norm_relu
+from .activation import ReLU
+from .dropout import Dropout
 from .module import Module
+from .normalization import BatchNorm1d, BatchNorm2d
 
 
 def _index(owner: str, index: Any, length: int) -> int:
@@ -103,10 +109,41 @@ class Sequential(_Indexed):
             self.add_module(name, layer)
 
     def forward(self, x: Any) -> Any:
-        """Apply the layers in order."""
-        for layer in self:
-            x = layer(x)
+        """Apply the layers in order. While `tinyreg.nn.fusion` is on, BatchNorm1d/2d -> ReLU
+        (-> Dropout) in a row run as one op, `F.batch_norm_relu` (equal bit for bit)."""
+        layers = list(self)
+        i = 0
+        while i < len(layers):
+            taken = _fusable(layers, i) if fusion.is_enabled() else 0
+            if taken:
+                x = _run_fused(layers[i : i + taken], x)
+            else:
+                x, taken = layers[i](x), 1
+            i += taken
         return x
+
+
+# The layers that fuse, in order (the last one may be missing): exact classes only, so a subclass
+# with a forward of its own never runs the fused op in its place.
+_FUSABLE = ((BatchNorm1d, BatchNorm2d), (ReLU,), (Dropout,))
+
+
+def _fusable(layers: list[Module], i: int) -> int:
+    """How many layers from layers[i] on form BatchNorm -> ReLU (-> Dropout): 2, 3, or 0 for
+    none. A layer whose forward was replaced on the instance does not fuse."""
+    n = 0
+    while (n < len(_FUSABLE) and i + n < len(layers) and type(layers[i + n]) in _FUSABLE[n]
+           and "forward" not in vars(layers[i + n])):  # fmt: skip
+        n += 1
+    return n if n >= 2 else 0
+
+
+def _run_fused(layers: list[Module], x: Any) -> Any:
+    """BatchNorm -> ReLU (-> Dropout) as one `batch_norm_relu` op; dropout only while the
+    Dropout layer is training, as its own forward."""
+    norm, drop = layers[0], (layers[2] if len(layers) == 3 else None)
+    p = drop.p if drop is not None and drop.training else 0.0
+    return batch_norm_relu(x, *norm._batch_norm_arguments(x), p=p)
 
 
 class ModuleList(_Indexed):

@@ -66,6 +66,13 @@ class BatchNorm1d(Module):
     def forward(self, x: Tensor) -> Tensor:
         """Normalize per channel with batch statistics (training; the running ones are updated)
         or the running ones (eval)."""
+        return F.batch_norm(x, *self._batch_norm_arguments(x))
+
+    def _batch_norm_arguments(self, x: Tensor) -> tuple:
+        """The arguments after x of `F.batch_norm` for this call: (running_mean, running_var,
+        weight, bias, training, momentum factor, eps), after checking x's shape and, in
+        training, counting the batch in num_batches_tracked (what `forward` and the fused
+        BatchNorm -> ReLU path of `Sequential` share)."""
         shape = np.shape(check.unwrap(x))
         if len(shape) not in self._dims or shape[1] != self.num_features:
             expected = self._input.format(c=self.num_features)
@@ -77,8 +84,8 @@ class BatchNorm1d(Module):
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked)
         use_batch = self.training or self.running_mean is None
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            use_batch, factor, self.eps)  # fmt: skip
+        return (self.running_mean, self.running_var, self.weight, self.bias, use_batch, factor,
+                self.eps)  # fmt: skip
 
     def extra_repr(self) -> str:
         """PyTorch's: "C, eps=..., momentum=..., affine=..., track_running_stats=..."."""
