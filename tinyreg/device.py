@@ -3,9 +3,11 @@
 The engine's ops call NumPy functions, which NumPy hands to CuPy for CuPy arrays (through
 `__array_ufunc__` and `__array_function__`), so one code path serves both devices. What does need
 to know the device lives here: the device itself (`Device`, which PyTorch code knows as
-`torch.device`), which kernels an array gets (`kernels_for`, the one place that choice is made),
-moving data between devices, and the contiguous form kernels take. CuPy is imported only when a
-"cuda" array is asked for.
+`torch.device`), which kernels an array gets (`kernels_for`, the one place that choice is made:
+CUDA for GPU arrays; on the CPU, by the array's size alone, the NumPy reference for small arrays
+of the families in `REFERENCE_BELOW` and the compiled Numba version otherwise), moving data
+between devices, and the contiguous form kernels take. CuPy is imported only when a "cuda" array
+is asked for.
 
 `tinyreg.device` is this module, and PyTorch code calls it as a class: `tinyreg.device("cuda:0")`
 is `Device("cuda:0")`, and `isinstance(d, tinyreg.device)` asks whether `d` is a `Device`.
@@ -14,6 +16,7 @@ is `Device("cuda:0")`, and `isinstance(d, tinyreg.device)` asks whether `d` is a
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -124,9 +127,65 @@ def contiguous(array: Any) -> Any:
     return array_module(array).ascontiguousarray(array)
 
 
+# CPU arrays of fewer elements than this (per kernel family, a power of two) take the family's
+# NumPy reference instead of its compiled version, so a small model's run compiles none of them
+# (compare --quick: arrays of 2^11 elements at most; 4.3-5.4 s of JIT before, on 2 cores). It is a
+# trade, not a crossover: the compiled kernel is faster at every size from 2^8. Per call, reference
+# / compiled (serial, warm, median), us, at 2^10 and 2^12 elements (AMD EPYC, 2 cores, 2026-12-07,
+# the cases of `tinyreg bench`): penalty value 11/2, 15/3; value+grad 27/5, 47/8; prox 13/4, 19/4;
+# sgd momentum 12/9, 14/10; adam 30/12, 24/36; dropout forward 23/5, 35/10, backward 3/3, 5/3;
+# batch norm (32, n/32) forward 28/6, 38/12, backward 29/7, 42/14; group kernels 2-9/2-4. So below
+# 4096 elements a call costs up to ~40 us more (a 64-32-32-10 step with batch norm: ~0.2-0.5 ms
+# more; without it: within noise); from 2^14 the gap is 30-100 us and growing, so a full compare's
+# 256-wide layers (8192-65536 elements) keep the compiled kernels. Compiled at every size: warp
+# (the reference loops over images in Python: 2.5 ms against 12 us for 16 8x8 images), noise (5x
+# slower), conv, pool. The choice depends on the size alone, never on timing, threads or a finished
+# compile, so a seed gives the same bits on every run; dropout masks are the same in both versions
+# (the shared counter-based hash, kernels/rng.py).
+REFERENCE_BELOW = {
+    "penalty": 1 << 12,
+    "optim": 1 << 12,
+    "dropout": 1 << 12,
+    "fused": 1 << 12,
+    "batchnorm": 1 << 12,
+    "group": 1 << 12,
+}
+
+
+class _SmallArrayKernels(kernels.Backend):
+    """The CPU kernels for arrays of at least `smallest` elements (and fewer than twice that):
+    per op, the reference's where `smallest` is below its family's `REFERENCE_BELOW`, else the
+    compiled one's, each read from that version's `kernels.backend` at every call (so this
+    object holds no kernel of its own)."""
+
+    def __init__(self, smallest: int) -> None:
+        super().__init__("cpu")
+        self.smallest = smallest
+
+    def __getattr__(self, op: str) -> Callable:
+        small = self.smallest < REFERENCE_BELOW.get(kernels.FAMILY.get(op, ""), 0)
+        return getattr(kernels.backend("reference" if small else "cpu"), op)
+
+
+def _cpu_kernels(bits: int) -> kernels.Backend:
+    """The CPU kernels for arrays whose size has `bits` bits (2^(bits-1) to 2^bits - 1 elements;
+    the thresholds being powers of two, all of them get the same versions)."""
+    smallest = 1 << bits >> 1
+    if smallest >= max(REFERENCE_BELOW.values()):
+        return kernels.backend("cpu")
+    return _SmallArrayKernels(smallest)
+
+
+_CPU_BY_BITS = [_cpu_kernels(bits) for bits in range(65)]  # indexed by array.size.bit_length()
+
+
 def kernels_for(array: Any) -> kernels.Backend:
-    """The fused kernels for `array`: the CUDA versions for GPU arrays, the CPU ones otherwise."""
-    return kernels.backend("cuda" if on_gpu(array) else "cpu")
+    """The fused kernels for `array`: the CUDA versions for GPU arrays; on the CPU, per kernel
+    family, the NumPy reference for arrays of fewer elements than `REFERENCE_BELOW[family]`
+    (no compilation for a small model) and the compiled Numba version otherwise."""
+    if on_gpu(array):
+        return kernels.backend("cuda")
+    return _CPU_BY_BITS[array.size.bit_length()]
 
 
 def to_device(array: Any, device: str) -> Any:
