@@ -29,6 +29,14 @@ def cnn(side=6):
                          nn.Dense(4 * (side // 2) ** 2, 3))  # fmt: skip
 
 
+def mnist_net(side=8):
+    """conv -> ReLU -> conv -> ReLU -> max-pool -> dropout -> flatten -> Linear (the shape of
+    PyTorch's MNIST example: Conv2d -> ReLU fuses, twice)."""
+    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Conv2d(4, 6, 3, padding=1), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Dropout(0.25), nn.Flatten(),
+                         nn.Linear(6 * ((side - 2) // 2) ** 2, 3))  # fmt: skip
+
+
 # Small arrays run the NumPy reference kernels, arrays of 2^12+ elements the compiled ones
 # (tinyreg.device): each model below comes in both sizes.
 MODELS = [
@@ -36,6 +44,8 @@ MODELS = [
     pytest.param(lambda: mlp(width=128), (64, 12), id="mlp-compiled"),
     pytest.param(cnn, (6, 1, 6, 6), id="cnn-reference"),
     pytest.param(lambda: cnn(16), (8, 1, 16, 16), id="cnn-compiled"),
+    pytest.param(mnist_net, (6, 1, 8, 8), id="conv-relu"),
+    pytest.param(lambda: mnist_net(18), (40, 1, 18, 18), id="conv-relu-many-tiles"),
 ]
 
 
@@ -92,6 +102,9 @@ def test_the_fused_op_runs_only_when_enabled():
         assert not {"batch_norm_relu_dropout", "batch_norm_relu"} & ops_run(model, x)
     conv = cnn()
     assert "batch_norm_relu" in ops_run(conv, tr.randn(4, 1, 6, 6))
+    assert "conv2d" in ops_run(conv, tr.randn(4, 1, 6, 6))  # Conv2d -> BatchNorm2d: no fusion
+    assert ops_run(mnist_net(), tr.randn(2, 1, 8, 8)) >= {"conv2d_relu"}
+    assert not {"conv2d", "relu"} & ops_run(mnist_net(), tr.randn(2, 1, 8, 8))
 
 
 @pytest.mark.parametrize("modes", ["eval", "bn_eval_dropout_train", "bn_train_dropout_eval"])
@@ -177,6 +190,24 @@ def test_only_the_exact_layers_fuse():
     assert "batch_norm_relu" in ops_run(noise, x)
     alone = nn.Sequential(nn.BatchNorm1d(4), nn.Dropout(0.5), nn.ReLU())
     assert "batch_norm" in ops_run(alone, x)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in matmul")  # inf * 0: NaN on purpose
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_functional_conv2d_relu_equals_relu_of_conv2d(dtype):
+    rng = np.random.default_rng(2)
+    data = rng.standard_normal((5, 2, 7, 6)).astype(dtype)
+    data[0, 0, 1, 1], data[1, 1, 2, 3] = np.nan, np.inf  # NaN stays NaN with no gradient path
+    weight = rng.standard_normal((3, 2, 3, 3)).astype(dtype)
+    bias, g = rng.standard_normal(3).astype(dtype), rng.standard_normal((5, 3, 4, 4))
+    results = []
+    for fused in (True, False):
+        x, w, b = (tr.tensor(a, requires_grad=True) for a in (data, weight, bias))
+        y = (F.conv2d_relu(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2)) if fused
+             else F.relu(F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2))))  # fmt: skip
+        y.backward(tr.tensor(g.astype(dtype)))
+        results.append([t.detach().numpy().tobytes() for t in (y, x.grad, w.grad, b.grad)])
+    assert results[0] == results[1]
 
 
 def test_switch_as_call_and_as_context_manager():

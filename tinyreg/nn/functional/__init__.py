@@ -16,7 +16,7 @@ from .activation import (
     tanh,
 )
 from .affine import dense, linear
-from .conv import conv2d
+from .conv import conv2d, conv2d_relu
 from .loss import (
     LOSSES,
     binary_cross_entropy,
@@ -34,9 +34,9 @@ from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
     "LOSSES", "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dense", "dropout",
-    "dropout2d", "elu", "gaussian_dropout", "gaussian_noise", "gelu", "huber_loss", "l1_loss",
-    "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu",
+    "binary_cross_entropy_with_logits", "conv2d", "conv2d_relu", "cross_entropy", "dense",
+    "dropout", "dropout2d", "elu", "gaussian_dropout", "gaussian_noise", "gelu", "huber_loss",
+    "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu",
     "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "tanh",
 ]  # fmt: skip
 

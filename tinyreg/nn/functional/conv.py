@@ -68,10 +68,28 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
     images (`TILE_VALUES`): each tile is lowered to columns (im2col of kernels/conv.py) and
     multiplied by the weight as one matrix product; the backward lowers the tile again (nothing
     of the size of the columns is kept between forward and backward), takes two matrix products
-    and lifts the columns' gradient back (col2im). The weight's gradient sums the tiles in their
-    order: the same bits on every run.
+    and lifts the columns' gradient back (col2im). The tiles run on every thread
+    (`tinyreg.threads.map_tiles`, BLAS on one thread inside a tile), and the weight's and the
+    bias's gradients add the tiles' parts in tile order: the same bits on any thread count.
     """
-    owner = "conv2d"
+    return _convolve("conv2d", x, weight, bias, stride, padding, dilation, relu=False)
+
+
+def conv2d_relu(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                padding: Any = 0, dilation: Any = 1) -> Tensor:  # fmt: skip
+    """relu(conv2d(x, weight, bias, stride, padding, dilation)) as one op (tinyreg's own; no
+    PyTorch name): what a Sequential runs for Conv2d -> ReLU while fusion is on
+    (`tinyreg.nn.fusion`). Each tile's output gets max(., 0) while it is still in the cache, and
+    the backward multiplies each tile's gradient by (output > 0) as it copies it for the
+    products; no separate ReLU pass, no mask array. The float operations are those of
+    conv2d followed by relu, so the result and every gradient are equal to theirs bit for bit.
+    """
+    return _convolve("conv2d_relu", x, weight, bias, stride, padding, dilation, relu=True)
+
+
+def _convolve(owner: str, x: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
+              padding: Any, dilation: Any, relu: bool) -> Tensor:  # fmt: skip
+    """conv2d (and, with `relu`, max(., 0) on each tile's output), its checks named `owner`."""
     x = floating(owner, "input", as_images(owner, x))
     weight = parameter(owner, "weight", weight, optional=False)
     a, w = contiguous(x.data), weight.data
@@ -113,35 +131,44 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
             xp.add(pixels, bias.data[:, None, None], out=out[first:stop])
         else:
             out[first:stop] = pixels
+        if relu:
+            xp.maximum(out[first:stop], 0, out=out[first:stop])
 
     map_tiles(tile_forward, tiles)
 
     def backward(g):
         gx = xp.empty_like(a) if x.requires_grad else None
+        gw = xp.zeros(w2.shape, a.dtype) if weight.requires_grad else None
+        gb = xp.zeros(o, a.dtype) if bias is not None and bias.requires_grad else None
 
-        def tile_backward(first: int, stop: int) -> Any:
-            """im2col again, the two products and col2im; returns the tile's part of dweight."""
+        def tile_backward(first: int, stop: int) -> tuple:
+            """The output gradient as (O, pixels) (times relu's mask, out > 0), im2col again,
+            the two products and col2im; returns the tile's parts of dweight and dbias."""
             m = stop - first
             tile_g = xp.empty((o, m * columns), a.dtype)
-            tile_g.reshape(o, m, oh, ow)[...] = g[first:stop].transpose(1, 0, 2, 3)
+            planes = tile_g.reshape(o, m, oh, ow)
+            if relu:  # relu's backward, g * (x > 0), with out > 0 exactly where x > 0
+                xp.multiply(g[first:stop].transpose(1, 0, 2, 3),
+                            out[first:stop].transpose(1, 0, 2, 3) > 0, out=planes)  # fmt: skip
+            else:
+                planes[...] = g[first:stop].transpose(1, 0, 2, 3)
             if gx is not None:
                 k.col2im(w2.T @ tile_g, gx[first:stop], *geometry)
-            if not weight.requires_grad:
-                return None
+            gb_part = tile_g.sum(axis=1) if gb is not None else None
+            if gw is None:
+                return None, gb_part
             tile_cols = xp.empty((k2, m * columns), a.dtype)
             k.im2col(a[first:stop], tile_cols, *geometry)
-            return tile_g @ tile_cols.T
+            return tile_g @ tile_cols.T, gb_part
 
-        parts = map_tiles(tile_backward, tiles)
-        gw = None
-        if weight.requires_grad:  # the tiles' parts summed in tile order
-            gw = xp.zeros(w2.shape, a.dtype)
-            for part in parts:
-                gw += part
-        gb = g.sum(axis=(0, 2, 3)) if bias is not None and bias.requires_grad else None
+        for gw_part, gb_part in map_tiles(tile_backward, tiles):  # added in tile order
+            if gw is not None:
+                gw += gw_part
+            if gb is not None:
+                gb += gb_part
         return gx, None if gw is None else gw.reshape(w.shape), gb
 
-    return op("conv2d", out, (x, weight, bias if bias is not None else x), backward)
+    return op(owner, out, (x, weight, bias if bias is not None else x), backward)
 
 
 # Values of x's im2col held at once on the CPU: a tile of images whose columns stay in the cache

@@ -3,7 +3,8 @@
 
 A container's items are its children, held as attributes named "0", "1", ... (or by their keys),
 so the Module's attribute discovery finds them as it finds any layer. Sequential is where layer
-fusion is chosen (`tinyreg.nn.fusion`): BatchNorm -> ReLU (-> Dropout) in a row run as one op.
+fusion is chosen (`tinyreg.nn.fusion`): BatchNorm -> ReLU (-> Dropout), and Conv2d -> ReLU, in a
+row run as one op.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import Any
 
 from ... import validate as check
 from .. import fusion
+from ..functional.conv import conv2d_relu
 from ..functional.normalization import batch_norm_relu
 from .activation import ReLU
+from .conv import Conv2d
 from .dropout import Dropout
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d
@@ -110,40 +113,53 @@ class Sequential(_Indexed):
 
     def forward(self, x: Any) -> Any:
         """Apply the layers in order. While `tinyreg.nn.fusion` is on, BatchNorm1d/2d -> ReLU
-        (-> Dropout) in a row run as one op, `F.batch_norm_relu` (equal bit for bit)."""
+        (-> Dropout) and Conv2d -> ReLU in a row run as one op each (`F.batch_norm_relu`,
+        `F.conv2d_relu`; equal bit for bit)."""
         layers = list(self)
         i = 0
         while i < len(layers):
-            taken = _fusable(layers, i) if fusion.is_enabled() else 0
-            if taken:
-                x = _run_fused(layers[i : i + taken], x)
+            taken, run = _fusable(layers, i) if fusion.is_enabled() else (0, None)
+            if run is not None:
+                x = run(layers[i : i + taken], x)
             else:
                 x, taken = layers[i](x), 1
             i += taken
         return x
 
 
-# The layers that fuse, in order (the last one may be missing): exact classes only, so a subclass
-# with a forward of its own never runs the fused op in its place.
-_FUSABLE = ((BatchNorm1d, BatchNorm2d), (ReLU,), (Dropout,))
-
-
-def _fusable(layers: list[Module], i: int) -> int:
-    """How many layers from layers[i] on form BatchNorm -> ReLU (-> Dropout): 2, 3, or 0 for
-    none. A layer whose forward was replaced on the instance does not fuse."""
-    n = 0
-    while (n < len(_FUSABLE) and i + n < len(layers) and type(layers[i + n]) in _FUSABLE[n]
-           and "forward" not in vars(layers[i + n])):  # fmt: skip
-        n += 1
-    return n if n >= 2 else 0
-
-
-def _run_fused(layers: list[Module], x: Any) -> Any:
+def _batch_norm_relu(layers: list[Module], x: Any) -> Any:
     """BatchNorm -> ReLU (-> Dropout) as one `batch_norm_relu` op; dropout only while the
     Dropout layer is training, as its own forward."""
     norm, drop = layers[0], (layers[2] if len(layers) == 3 else None)
     p = drop.p if drop is not None and drop.training else 0.0
     return batch_norm_relu(x, *norm._batch_norm_arguments(x), p=p)
+
+
+def _conv2d_relu(layers: list[Module], x: Any) -> Any:
+    """Conv2d -> ReLU as one `conv2d_relu` op."""
+    return conv2d_relu(*layers[0]._conv_arguments(x))
+
+
+# The patterns that fuse: the layer classes in order (the layers after the first `least` may be
+# missing) and the function that runs them. Exact classes only, so a subclass with a forward of
+# its own never runs the fused op in its place.
+_PATTERNS = (
+    (((BatchNorm1d, BatchNorm2d), (ReLU,), (Dropout,)), 2, _batch_norm_relu),
+    (((Conv2d,), (ReLU,)), 2, _conv2d_relu),
+)
+
+
+def _fusable(layers: list[Module], i: int) -> tuple[int, Any]:
+    """(how many layers from layers[i] on form a pattern, the function that runs them), or
+    (0, None). A layer whose forward was replaced on the instance does not fuse."""
+    for classes, least, run in _PATTERNS:
+        n = 0
+        while (n < len(classes) and i + n < len(layers) and type(layers[i + n]) in classes[n]
+               and "forward" not in vars(layers[i + n])):  # fmt: skip
+            n += 1
+        if n >= least:
+            return n, run
+    return 0, None
 
 
 class ModuleList(_Indexed):

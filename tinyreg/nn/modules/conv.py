@@ -55,11 +55,16 @@ class Conv2d(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """The convolution of (N, in_channels, H, W) input."""
+        return F.conv2d(*self._conv_arguments(x))
+
+    def _conv_arguments(self, x: Tensor) -> tuple:
+        """The arguments of `F.conv2d` for this call, after checking x's shape (what `forward`
+        and the fused Conv2d -> ReLU path of `Sequential` share)."""
         shape = np.shape(check.unwrap(x))
         if len(shape) != 4 or shape[1] != self.in_channels:
             raise ValueError(f"{self!r}: expected input (N, {self.in_channels}, H, W), got shape "
                              f"{shape}")  # fmt: skip
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        return x, self.weight, self.bias, self.stride, self.padding, self.dilation
 
     def extra_repr(self) -> str:
         """ "in, out, kernel_size=..., stride=..., padding=..."."""
