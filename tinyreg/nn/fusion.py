@@ -4,12 +4,15 @@ While fusion is on (the default), a `Sequential` that holds, one right after the
     BatchNorm1d or BatchNorm2d -> ReLU -> Dropout     or     BatchNorm1d or BatchNorm2d -> ReLU
 runs them as one op, `nn.functional.batch_norm_relu`: the batch-norm kernel, then ReLU and
 dropout in one pass over its output, and one pass back (fewer passes over memory, fewer arrays
-and ops). Only the exact classes fuse (a subclass, or a layer whose `forward` was replaced,
+and ops); and
+    Conv2d -> ReLU
+as one op, `nn.functional.conv2d_relu`: ReLU applied to each tile of the convolution's output
+while it is in the cache, its mask applied as the backward copies each tile's gradient. Only the exact classes fuse (a subclass, or a layer whose `forward` was replaced,
 runs on its own), and the pattern is matched where the Sequential sees its children
 (`Sequential.forward`); each layer's own forward and backward stay the definition.
 
-The fused op does the same float operations in the same order as the layers one by one and
-takes dropout's mask from the same counter-based stream, so a seed gives the same numbers bit
+The fused ops do the same float operations in the same order as the layers one by one and
+take dropout's mask from the same counter-based stream, so a seed gives the same numbers bit
 for bit with fusion on or off (forward, gradients, running statistics, later random draws). In
 eval mode the same layers run unfused.
 
