@@ -14,12 +14,16 @@ from collections.abc import Callable
 
 from numba import njit
 
-# Elements below which one thread wins. In a training step the kernels run between BLAS calls,
-# whose threads still spin on the cores for a while after each product; a parallel kernel then
-# fights them for the cores (a 784-2048-2048-10 step on 2 cores: 190 ms with 2^22, 143 ms with
-# 2^24; 2^18 made the 1024-wide step 60% slower). Memory-bound loops gain little from a second
-# core anyway, so elementwise kernels go parallel only for arrays of 2^24 elements (64 MiB).
-PARALLEL_MIN_SIZE = 1 << 24
+# Elements below which one thread wins. In a training step the kernels run between BLAS calls;
+# OpenBLAS's threads still spin for a while after each product and Numba's OpenMP threads did
+# after each parallel kernel, so the two pools fought for the cores (a 784-2048-2048-10 step on
+# 2 cores: 190 ms with 2^22, 143 ms with 2^24). With OpenMP's idle threads asleep
+# (OMP_WAIT_POLICY=PASSIVE, set by `import tinyreg` unless the user set it) and convolutions
+# multiplying on one BLAS thread per tile, kernels go parallel from 2^20 elements (4 MiB):
+# measured on the 2-core EPYC, 2026-12-07, `tinyreg bench train` steps in alternating fresh
+# processes, against 2^24: C 0.61x, M 0.78x, L and 784-2048-2048-10 0.94-1.0x (noise); 2^18 made
+# C 1.2x slower than 2^20.
+PARALLEL_MIN_SIZE = 1 << 20
 
 
 def _renamed(fn: Callable, suffix: str) -> Callable:

@@ -20,8 +20,20 @@ import sys as _sys
 # `tinyreg bench train` took 198 instead of 148 ms. Unless the user set it, they spin 2^20
 # cycles (~0.3 ms: long enough for the next product of a small model's step, which 2^4 made 37%
 # slower). It only works before NumPy loads OpenBLAS: import tinyreg first, or set it yourself.
-if "numpy" not in _sys.modules:
-    _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
+#
+# Numba's parallel kernels run on GNU OpenMP, whose idle threads spin too: between two products
+# they took a core from each 2-thread BLAS call. Unless the user set it, they sleep when idle
+# (OMP_WAIT_POLICY=PASSIVE; read when Numba first loads OpenMP). With that, kernels go parallel
+# from 2^20 elements (kernels/_cpu.py). ENV_DEFAULTS: what tinyreg set here (benchmarks give the
+# other framework the environment without them).
+ENV_DEFAULTS = {"OPENBLAS_THREAD_TIMEOUT": "20", "OMP_WAIT_POLICY": "PASSIVE"}
+if "numpy" in _sys.modules:
+    del ENV_DEFAULTS["OPENBLAS_THREAD_TIMEOUT"]  # too late: OpenBLAS has started
+for _name, _value in list(ENV_DEFAULTS.items()):
+    if _name in _os.environ:
+        del ENV_DEFAULTS[_name]
+    else:
+        _os.environ[_name] = _value
 
 from . import ops  # binds the ops to Tensor's methods  # noqa: E402, I001
 from . import autograd, cuda, device, dtypes, kernels, nn, optim, reg, utils, vision  # noqa: E402

@@ -195,8 +195,11 @@ def measure_all(framework: str, workloads: list, steps: int, device: str = "cpu"
     results = []
     for workload in workloads:
         kind, sizes, batch = WORKLOADS[workload] if isinstance(workload, str) else workload
-        tiny = (4, 4, 4, 2) if kind == "mlp" else (8, 8)
-        make_step(kind, tiny, 4, device)()  # load every kernel (JIT caches, thread pools)
+        # Load every kernel (JIT caches, thread pools) on a small model whose arrays are still
+        # large enough for the compiled versions (device.REFERENCE_BELOW), so loading them does
+        # not count in the peak below.
+        small = (64, 64, 64, 2) if kind == "mlp" else (8, 8)
+        make_step(kind, small, 64, device)()
         sync()
         _reset_peak_rss()
         before = _status_kib("VmRSS")  # the framework is warm; no model or data yet
@@ -239,6 +242,21 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "NUMBA_NUM_THREADS")  # fmt: skip
 
 
+def _environment(framework: str, threads: int | None) -> dict[str, str]:
+    """The environment of a measuring subprocess: this one's, with `threads` threads for BLAS,
+    OpenMP and Numba; PyTorch's without the variables `import tinyreg` set for itself (its
+    OpenBLAS and OpenMP waiting policies, `tinyreg.ENV_DEFAULTS`)."""
+    import tinyreg
+
+    env = dict(os.environ)
+    if framework == "torch":
+        for name in tinyreg.ENV_DEFAULTS:
+            env.pop(name, None)
+    if threads:
+        env.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
+    return env
+
+
 def _in_subprocess(framework: str, workloads: list, steps: int, device: str,
                    threads: int | None = None) -> list[dict] | None:  # fmt: skip
     """`measure_all` in a fresh interpreter (with `threads` threads for BLAS, OpenMP and Numba);
@@ -247,9 +265,7 @@ def _in_subprocess(framework: str, workloads: list, steps: int, device: str,
     program = (
         f"import json; from tinyreg.app.bench_train import measure_all; print(json.dumps({call}))"
     )
-    env = dict(os.environ)
-    if threads:
-        env.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
+    env = _environment("torch" if framework == "torch" else "tinyreg", threads)
     out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env)
     if out.returncode != 0:
         if framework == "torch":
@@ -384,9 +400,7 @@ def torch_profile_rows(workload: str, steps: int = 10, top: int = 12,
         f"{steps}) for e in recorder.key_averages()), key=lambda r: -r[1])\n"
         f"print(json.dumps(rows[:{top}]))"
     )
-    env = dict(os.environ)
-    if threads:
-        env.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
+    env = _environment("torch", threads)
     out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env)
     if out.returncode != 0:
         return None

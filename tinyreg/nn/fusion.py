@@ -7,9 +7,10 @@ dropout in one pass over its output, and one pass back (fewer passes over memory
 and ops); and
     Conv2d -> ReLU
 as one op, `nn.functional.conv2d_relu`: ReLU applied to each tile of the convolution's output
-while it is in the cache, its mask applied as the backward copies each tile's gradient. Only the exact classes fuse (a subclass, or a layer whose `forward` was replaced,
-runs on its own), and the pattern is matched where the Sequential sees its children
-(`Sequential.forward`); each layer's own forward and backward stay the definition.
+while it is in the cache, its mask applied as the backward copies each tile's gradient. Only
+the exact classes fuse (a subclass, or a layer whose `forward` was replaced, runs on its own),
+and the pattern is matched where the Sequential sees its children (`Sequential.forward`); each
+layer's own forward and backward stay the definition.
 
 The fused ops do the same float operations in the same order as the layers one by one and
 take dropout's mask from the same counter-based stream, so a seed gives the same numbers bit
