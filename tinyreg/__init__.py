@@ -24,16 +24,22 @@ import sys as _sys
 # Numba's parallel kernels run on GNU OpenMP, whose idle threads spin too: between two products
 # they took a core from each 2-thread BLAS call. Unless the user set it, they sleep when idle
 # (OMP_WAIT_POLICY=PASSIVE; read when Numba first loads OpenMP). With that, kernels go parallel
-# from 2^20 elements (kernels/_cpu.py). ENV_DEFAULTS: what tinyreg set here (benchmarks give the
-# other framework the environment without them).
-ENV_DEFAULTS = {"OPENBLAS_THREAD_TIMEOUT": "20", "OMP_WAIT_POLICY": "PASSIVE"}
-if "numpy" in _sys.modules:
-    del ENV_DEFAULTS["OPENBLAS_THREAD_TIMEOUT"]  # too late: OpenBLAS has started
-for _name, _value in list(ENV_DEFAULTS.items()):
-    if _name in _os.environ:
-        del ENV_DEFAULTS[_name]
-    else:
-        _os.environ[_name] = _value
+# from 2^20 elements (kernels/_cpu.py). ENV_DEFAULTS: what tinyreg set here (`tinyreg bench
+# train` gives PyTorch's processes the same environment and says so).
+
+
+def _default_environment() -> dict[str, str]:
+    """Set the variables above that the user did not set (OpenBLAS's only while NumPy has not
+    loaded it); return those it set."""
+    wanted = {"OPENBLAS_THREAD_TIMEOUT": "20", "OMP_WAIT_POLICY": "PASSIVE"}
+    if "numpy" in _sys.modules:
+        del wanted["OPENBLAS_THREAD_TIMEOUT"]  # too late: OpenBLAS has started
+    chosen = {name: value for name, value in wanted.items() if name not in _os.environ}
+    _os.environ.update(chosen)
+    return chosen
+
+
+ENV_DEFAULTS = _default_environment()
 
 from . import ops  # binds the ops to Tensor's methods  # noqa: E402, I001
 from . import autograd, cuda, device, dtypes, kernels, nn, optim, reg, utils, vision  # noqa: E402
