@@ -5,7 +5,7 @@ kernels/      pure array functions                    imports nothing of tinyreg
 engine        _tensor, autograd/, ops/, creation,     kernels
               functional, dtypes, device, cuda,
               random, threads, validate, profiler,
-              _missing
+              _missing, _process
 nn            nn/, serialization                      engine
 utils         utils/ (data, best), datasets, vision/  engine
 optim         optim/                                  nn, utils (never reg: prox is a hook)
@@ -25,7 +25,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {  # first name after "tinyreg." -> layer
     **dict.fromkeys(["_tensor", "autograd", "ops", "creation", "device", "random", "threads",
-                     "validate", "profiler", "cuda", "dtypes", "functional", "_missing"], "engine"),
+                     "validate", "profiler", "cuda", "dtypes", "functional", "_missing",
+                     "_process"], "engine"),
     **dict.fromkeys(["nn", "serialization"], "nn"),
     **dict.fromkeys(["utils", "datasets", "vision"], "utils"),
     "optim": "optim",

@@ -12,34 +12,9 @@ dtypes.py), `device` and `cuda`. A PyTorch name tinyreg lacks is an AttributeErr
 and names the nearest tinyreg name (_missing.py).
 """
 
-import os as _os
-import sys as _sys
+from . import _process  # noqa: E402  (before NumPy loads OpenBLAS)
 
-# After each matrix product OpenBLAS (NumPy's BLAS) keeps its threads spinning for 2^28 cycles
-# (~0.1 s), where they take the cores from Numba's kernels and NumPy's loops: workload C of
-# `tinyreg bench train` took 198 instead of 148 ms. Unless the user set it, they spin 2^20
-# cycles (~0.3 ms: long enough for the next product of a small model's step, which 2^4 made 37%
-# slower). It only works before NumPy loads OpenBLAS: import tinyreg first, or set it yourself.
-#
-# Numba's parallel kernels run on GNU OpenMP, whose idle threads spin too: between two products
-# they took a core from each 2-thread BLAS call. Unless the user set it, they sleep when idle
-# (OMP_WAIT_POLICY=PASSIVE; read when Numba first loads OpenMP). With that, kernels go parallel
-# from 2^20 elements (kernels/_cpu.py). ENV_DEFAULTS: what tinyreg set here (`tinyreg bench
-# train` gives PyTorch's processes the same environment and says so).
-
-
-def _default_environment() -> dict[str, str]:
-    """Set the variables above that the user did not set (OpenBLAS's only while NumPy has not
-    loaded it); return those it set."""
-    wanted = {"OPENBLAS_THREAD_TIMEOUT": "20", "OMP_WAIT_POLICY": "PASSIVE"}
-    if "numpy" in _sys.modules:
-        del wanted["OPENBLAS_THREAD_TIMEOUT"]  # too late: OpenBLAS has started
-    chosen = {name: value for name, value in wanted.items() if name not in _os.environ}
-    _os.environ.update(chosen)
-    return chosen
-
-
-ENV_DEFAULTS = _default_environment()
+PROCESS_DEFAULTS = _process.apply_defaults()  # what import tinyreg set (_process.py)
 
 from . import ops  # binds the ops to Tensor's methods  # noqa: E402, I001
 from . import autograd, cuda, device, dtypes, kernels, nn, optim, reg, utils, vision  # noqa: E402

@@ -244,8 +244,8 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 def _environment(threads: int | None) -> dict[str, str]:
     """The environment of a measuring subprocess, the same for both frameworks: this one's
-    (with what `import tinyreg` set, `tinyreg.ENV_DEFAULTS`, which speeds up PyTorch's steps here
-    too), with `threads` threads for BLAS, OpenMP and Numba."""
+    (with the variables `import tinyreg` set, `tinyreg.PROCESS_DEFAULTS`, which speed up
+    PyTorch's steps here too), with `threads` threads for BLAS, OpenMP and Numba."""
     env = dict(os.environ)
     if threads:
         env.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
@@ -445,12 +445,9 @@ def main_train(steps: int = 50, json_path: str | None = None, device: str = "cpu
           f"{threads or os.cpu_count()} threads, {rounds} alternating rounds of {steps} steps"
           + ("" if have_torch else " (PyTorch not installed: pip install 'tinyreg[bench]')"),
           flush=True)  # fmt: skip
-    if tinyreg.ENV_DEFAULTS:
-        print(
-            "Both frameworks run with the variables `import tinyreg` set: "
-            + ", ".join(f"{k}={v}" for k, v in tinyreg.ENV_DEFAULTS.items()),
-            flush=True,
-        )
+    if tinyreg.PROCESS_DEFAULTS:  # PyTorch's processes import tinyreg too (this module)
+        settings = ", ".join(f"{k}={v}" for k, v in tinyreg.PROCESS_DEFAULTS.items())
+        print(f"Both frameworks run with what `import tinyreg` sets: {settings}", flush=True)
     rows = alternating(workloads, steps, rounds, device, threads, with_torch=have_torch)
     print(format_table(rows))
     print("(ms: median over rounds [min, max]; ratio = tinyreg time / PyTorch time; peak = peak "
