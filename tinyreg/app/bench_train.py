@@ -291,6 +291,7 @@ def alternating(workloads: list, steps: int, rounds: int, device: str = "cpu",
             row[framework] = None if not per_round else {
                 "ms": statistics.median(per_round), "min_ms": min(per_round),
                 "max_ms": max(per_round), "peak_mib": peaks[framework][i]["peak_mib"],
+                "rounds_ms": per_round,
             }  # fmt: skip
         rows.append(row)
     return rows
@@ -312,7 +313,14 @@ def _ms(side: dict | None) -> str:
 
 
 def _ratio(row: dict) -> str:
-    return f"{row['tinyreg']['ms'] / row['torch']['ms']:.2f}x" if row["torch"] else "-"
+    """tinyreg's median / PyTorch's, and [min, max] of the ratio within each round (the two
+    sides of a round ran one right after the other)."""
+    if not row["torch"]:
+        return "-"
+    pairs = zip(row["tinyreg"]["rounds_ms"], row["torch"]["rounds_ms"], strict=False)  # PyTorch
+    rounds = [a / b for a, b in pairs]  # may stop early (it failed): the rounds both ran
+    return (f"{row['tinyreg']['ms'] / row['torch']['ms']:.2f}x [{min(rounds):.2f}, "
+            f"{max(rounds):.2f}]")  # fmt: skip
 
 
 def describe(spec: Spec) -> str:
@@ -450,8 +458,9 @@ def main_train(steps: int = 50, json_path: str | None = None, device: str = "cpu
         print(f"Both frameworks run with what `import tinyreg` sets: {settings}", flush=True)
     rows = alternating(workloads, steps, rounds, device, threads, with_torch=have_torch)
     print(format_table(rows))
-    print("(ms: median over rounds [min, max]; ratio = tinyreg time / PyTorch time; peak = peak "
-          "RSS minus RSS of the warm framework)", flush=True)  # fmt: skip
+    print("(ms: median over rounds [min, max]; ratio = tinyreg time / PyTorch time [min, max of "
+          "the ratio within a round]; peak = peak RSS minus RSS of the warm framework)",
+          flush=True)  # fmt: skip
     result = {"machine": machine_description(), "threads": threads, "rows": rows}
     if profile:
         if threads:  # the profile runs in this process
