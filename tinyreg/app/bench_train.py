@@ -25,8 +25,10 @@ share of a step. `--scaling` times the MLP against batch size, width and thread 
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -201,6 +203,7 @@ def measure_all(framework: str, workloads: list, steps: int, device: str = "cpu"
         small = (64, 64, 64, 2) if kind == "mlp" else (8, 8)
         make_step(kind, small, 64, device)()
         sync()
+        _release_free_memory()
         _reset_peak_rss()
         before = _status_kib("VmRSS")  # the framework is warm; no model or data yet
         step = make_step(kind, tuple(sizes), batch, device)
@@ -222,6 +225,14 @@ def _peak_mib(framework: str, device: str, rss_before_kib: int) -> float:
     import cupy
 
     return cupy.get_default_memory_pool().total_bytes() / 2**20
+
+
+def _release_free_memory() -> None:
+    """Give the memory malloc keeps after frees back to the system (glibc's malloc_trim), so an
+    earlier workload's freed arrays, which `import tinyreg`'s malloc settings keep in the process,
+    do not hide this workload's peak."""
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _reset_peak_rss() -> None:
