@@ -123,11 +123,12 @@ _gathered_cuda = cuda_inline(_gathered)  # the CPU col2im scatters instead
 # --------------------------------------------------------------------------- cpu
 # One (image, channel) plane per iteration, P in a buffer of the iteration's own. Inner loops index
 # 1-D views from 0 (no negative-index test, so they vectorize). Parallel from images of 2^18
-# values: tinyreg's conv2d calls these on tiles of ~2^20 lowered values, between matrix products
-# whose BLAS threads still spin on the cores, and a parallel kernel there fights them for the cores
-# (2-core EPYC, two threads, a training step of `tinyreg bench train`'s workload C: 80.7 ms with
-# these serial, 99.6 ms parallel; M: 95.3 against 139.1 ms). One thread, conv 16->32 5x5 on
-# 14x14, batch 128, forward and backward: 42.5 ms against 51.7 ms with the NumPy copies before.
+# values; tinyreg's conv2d calls these on tiles of ~2^20 lowered values, each tile on a thread of
+# its own (tinyreg/threads.py), so a tile's images (~2^20 / (kh * kw) values) mostly run
+# serially (before the tiles ran on threads, parallel kernels between the products fought BLAS's
+# spinning threads: 2-core EPYC, workload C 80.7 ms serial against 99.6 ms parallel). One thread,
+# conv 16->32 5x5 on 14x14, batch 128, forward and backward: 42.5 ms against 51.7 ms with the
+# NumPy copies before.
 @parallel_kernel(min_size=1 << 18)
 def _im2col_cpu(x, cols, kh, kw, sh, sw, top, left, dh, dw, oh, ow):
     n, c, h, w = x.shape

@@ -40,11 +40,14 @@ def _environment() -> dict[str, str]:
     return chosen
 
 
+def on_glibc() -> bool:
+    """Whether this process runs on glibc (Linux), whose malloc the settings here tune."""
+    return platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+
+
 def _malloc() -> dict[str, int]:
     """glibc malloc's thresholds, unless the user tuned malloc or the C library is not glibc."""
-    if any(name.startswith("MALLOC_") for name in os.environ):
-        return {}
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+    if any(name.startswith("MALLOC_") for name in os.environ) or not on_glibc():
         return {}
     libc = ctypes.CDLL(None)
     set_mmap = libc.mallopt(M_MMAP_THRESHOLD, MALLOC["mmap threshold"])

@@ -65,7 +65,7 @@ def workload_list(text: str) -> list[str]:
 
     names = [name.strip().upper() for name in text.split(",")]
     wrong = [name for name in names if name not in WORKLOADS]
-    if wrong or not names:
+    if wrong:  # an empty name ("S,", ",") is wrong too
         raise argparse.ArgumentTypeError(
             f"expected workload names from {', '.join(WORKLOADS)}, comma-separated, got {text!r}"
         )

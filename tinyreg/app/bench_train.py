@@ -28,7 +28,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -231,7 +230,9 @@ def _release_free_memory() -> None:
     """Give the memory malloc keeps after frees back to the system (glibc's malloc_trim), so an
     earlier workload's freed arrays, which `import tinyreg`'s malloc settings keep in the process,
     do not hide this workload's peak."""
-    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+    from tinyreg._process import on_glibc
+
+    if on_glibc():
         ctypes.CDLL(None).malloc_trim(0)
 
 
@@ -475,9 +476,7 @@ def main_train(steps: int = 50, json_path: str | None = None, device: str = "cpu
     result = {"machine": machine_description(), "threads": threads, "rows": rows}
     if profile:
         if threads:  # the profile runs in this process
-            from tinyreg import set_num_threads
-
-            set_num_threads(threads)
+            tinyreg.set_num_threads(threads)
         result["profile"], result["torch_profile"] = {}, {}
         for workload in workloads:
             ops, overhead = profile_rows(workload)
