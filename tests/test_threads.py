@@ -99,3 +99,20 @@ def test_conv2d_gives_the_same_bits_on_one_and_two_threads(dtype, monkeypatch, t
     on_one = run_conv(dtype)
     for a, b in zip(on_one, on_two, strict=True):
         assert a.tobytes() == b.tobytes()
+
+
+def test_num_threads_as_pytorch(two_threads):
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            tr.set_num_threads(n)
+            assert tr.get_num_threads() == torch.get_num_threads() == n
+        for bad in (0, -1):  # refused by both; PyTorch's error is a RuntimeError (README)
+            with pytest.raises(RuntimeError):
+                torch.set_num_threads(bad)
+            with pytest.raises(ValueError):
+                tr.set_num_threads(bad)
+    finally:
+        torch.set_num_threads(before)

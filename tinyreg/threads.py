@@ -52,7 +52,8 @@ def set_num_threads(n: int) -> None:
     `map_tiles`.
 
     Coming from PyTorch: the setting is the process's, as PyTorch's is; Numba's part of it is the
-    calling thread's (Numba keeps it per thread)."""
+    calling thread's (Numba keeps it per thread). An `n` that is not a positive int is a
+    ValueError (PyTorch raises RuntimeError)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
     import numba
